@@ -1,0 +1,102 @@
+"""lakeforge: the lakehouse ML lifecycle on one machine, with Databricks-compatible shapes.
+
+Quick use::
+
+    import lakeforge
+    lakeforge.init("./.lakeforge")
+    lakeforge.sql("SELECT * FROM main.gold.orders LIMIT 5")     # pandas by default
+    lakeforge.table("main.gold.orders", kind="polars")
+
+Heavy libraries (deltalake, duckdb, pyarrow, mlflow) are imported only when first needed.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from lakeforge.errors import (
+    AlreadyExistsError,
+    CommitConflictError,
+    InvalidNameError,
+    LakeforgeError,
+    NotFoundError,
+    TableNotFoundError,
+    ValidationError,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from lakeforge.frames import FrameKind
+    from lakeforge.names import ObjectName, parse_name
+    from lakeforge.settings import Settings, resolve_settings
+    from lakeforge.tables.workspace import Workspace
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AlreadyExistsError",
+    "CommitConflictError",
+    "InvalidNameError",
+    "LakeforgeError",
+    "NotFoundError",
+    "ObjectName",
+    "Settings",
+    "TableNotFoundError",
+    "ValidationError",
+    "Workspace",
+    "__version__",
+    "init",
+    "parse_name",
+    "resolve_settings",
+    "sql",
+    "table",
+]
+
+_LAZY = {
+    "ObjectName": "lakeforge.names",
+    "parse_name": "lakeforge.names",
+    "Settings": "lakeforge.settings",
+    "resolve_settings": "lakeforge.settings",
+    "Workspace": "lakeforge.tables.workspace",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'lakeforge' has no attribute {name!r}")
+
+
+def init(workspace: str | Path | None = None, **settings: Any) -> Workspace:
+    """Create (or complete) a workspace and return it; see ``lakeforge init``."""
+    from lakeforge.tables.workspace import init_workspace
+
+    return init_workspace(workspace, **settings)
+
+
+def sql(query: str, *, kind: FrameKind = "pandas", workspace: str | Path | None = None) -> Any:
+    """Run a SELECT over workspace tables (three-level names) in DuckDB.
+
+    Args:
+        query: One SELECT statement; ``catalog.schema.table`` names resolve to Delta snapshots.
+        kind: Result kind: ``"pandas"`` (default), ``"polars"`` or ``"arrow"``.
+        workspace: Workspace directory (default: ``LAKEFORGE_HOME`` or ``./.lakeforge``).
+    """
+    from lakeforge.tables.workspace import default_workspace
+
+    return default_workspace(workspace).sql(query, kind=kind)
+
+
+def table(
+    name: str,
+    *,
+    kind: FrameKind = "pandas",
+    workspace: str | Path | None = None,
+    **read_options: Any,
+) -> Any:
+    """Return a table as a DataFrame (``version=``/``timestamp=``/``columns=`` optional)."""
+    from lakeforge.tables.workspace import default_workspace
+
+    return default_workspace(workspace).table(name, kind=kind, **read_options)

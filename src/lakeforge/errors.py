@@ -1,0 +1,278 @@
+"""The lakeforge error tree.
+
+Every error lakeforge raises on purpose derives from :class:`LakeforgeError`. Errors carry
+structured attributes and build their message from them: what failed, the offending value and
+the next action. HTTP status codes are mapped in ``serving/``, exit codes in ``cli/``.
+
+::
+
+    LakeforgeError
+    ├── ConfigurationError            bad setting, config file or environment value
+    │   └── MissingExtraError          an optional dependency is not installed
+    ├── WorkspaceError                 workspace missing, unreadable or too new
+    │   └── MigrationError             metadata store cannot be upgraded
+    ├── InvalidNameError               a catalog.schema.name part is invalid
+    │   └── PathEscapeError            a resolved path would leave the workspace
+    ├── NotFoundError                  catalog, schema, table or function missing
+    │   ├── CatalogNotFoundError
+    │   ├── SchemaNotFoundError
+    │   ├── TableNotFoundError
+    │   ├── FunctionNotFoundError
+    │   └── VersionNotFoundError       a table version / timestamp that does not exist
+    ├── AlreadyExistsError             object exists and IF NOT EXISTS was not asked
+    ├── NotEmptyError                  drop of a non-empty catalog/schema without cascade
+    ├── ValidationError                input data or arguments rejected
+    │   ├── SchemaMismatchError        columns/types do not fit the table
+    │   ├── DuplicateKeyError          merge source not unique on its keys
+    │   ├── UnsupportedFrameError      a DataFrame kind lakeforge cannot take
+    │   └── UnsafeOperationError       e.g. vacuum retention below the safe minimum
+    ├── SqlError                       a SQL statement failed in the engine
+    └── RetryableError                 transient: the same call may succeed later
+        └── CommitConflictError        Delta commit kept conflicting until the deadline
+
+Only the standard library is imported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class LakeforgeError(Exception):
+    """Base of every error lakeforge raises on purpose.
+
+    Args:
+        what: What failed, e.g. ``"table main.gold.orders not found"``.
+        fix: The next action for the user (an option, a command, an install line).
+    """
+
+    retryable: bool = False
+
+    def __init__(self, what: str, fix: str | None = None) -> None:
+        self.what = what
+        self.fix = fix
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        return self.what if not self.fix else f"{self.what}. Fix: {self.fix}"
+
+
+class ConfigurationError(LakeforgeError):
+    """A setting, config-file entry or environment value is invalid."""
+
+    def __init__(self, setting: str, value: object, problem: str, fix: str) -> None:
+        self.setting = setting
+        self.value = value
+        super().__init__(f"setting {setting}={value!r} is invalid: {problem}", fix)
+
+
+class MissingExtraError(ConfigurationError):
+    """An optional dependency needed for a feature is not installed."""
+
+    def __init__(self, package: str, extra: str, feature: str) -> None:
+        self.package = package
+        self.extra = extra
+        LakeforgeError.__init__(
+            self,
+            f"{feature} needs the package {package!r}, which is not installed",
+            f'pip install "lakeforge[{extra}]"',
+        )
+
+
+class WorkspaceError(LakeforgeError):
+    """The workspace is missing, unreadable or was written by a newer lakeforge."""
+
+    def __init__(self, path: str, problem: str, fix: str) -> None:
+        self.path = path
+        super().__init__(f"workspace {path}: {problem}", fix)
+
+
+class MigrationError(WorkspaceError):
+    """The metadata store cannot be brought to this lakeforge's schema version."""
+
+
+class InvalidNameError(LakeforgeError):
+    """A name or one of its parts is not a valid identifier."""
+
+    def __init__(self, name: str, part: str, problem: str, fix: str | None = None) -> None:
+        self.name = name
+        self.part = part
+        self.problem = problem
+        super().__init__(
+            f"invalid name {name!r}: part {part!r} {problem}",
+            fix
+            or "use catalog.schema.name (or one part for the current schema); parts may not "
+            "contain '.', spaces, '/', or control characters and are at most 255 characters",
+        )
+
+
+class PathEscapeError(InvalidNameError):
+    """A name would resolve to a storage path outside the workspace."""
+
+    def __init__(self, name: str, path: str, root: str) -> None:
+        self.path = path
+        self.root = root
+        LakeforgeError.__init__(
+            self,
+            f"name {name!r} resolves to {path}, outside the workspace root {root}",
+            "use plain identifier parts; storage paths are always derived inside the workspace",
+        )
+        self.name = name
+        self.part = name
+        self.problem = "escapes the workspace"
+
+
+def _listing(kind: str, existing: Sequence[str]) -> str:
+    if not existing:
+        return f"there are no {kind} yet"
+    shown = ", ".join(sorted(existing)[:20])
+    more = f" (and {len(existing) - 20} more)" if len(existing) > 20 else ""
+    return f"existing {kind}: {shown}{more}"
+
+
+class NotFoundError(LakeforgeError):
+    """An object looked up by name does not exist."""
+
+    kind = "object"
+    plural = "objects"
+
+    def __init__(self, name: str, existing: Sequence[str] = (), fix: str | None = None) -> None:
+        self.name = name
+        self.existing = list(existing)
+        super().__init__(
+            f"{self.kind} {name!r} does not exist; {_listing(self.plural, self.existing)}",
+            fix or f"check the spelling or create the {self.kind} first",
+        )
+
+
+class CatalogNotFoundError(NotFoundError):
+    """A catalog does not exist."""
+
+    kind = "catalog"
+    plural = "catalogs"
+
+
+class SchemaNotFoundError(NotFoundError):
+    """A schema does not exist."""
+
+    kind = "schema"
+    plural = "schemas in that catalog"
+
+
+class TableNotFoundError(NotFoundError):
+    """A table does not exist."""
+
+    kind = "table"
+    plural = "tables in that schema"
+
+
+class FunctionNotFoundError(NotFoundError):
+    """A catalog function does not exist."""
+
+    kind = "function"
+    plural = "functions in that schema"
+
+
+class VersionNotFoundError(NotFoundError):
+    """A table version or timestamp outside the table's history."""
+
+    kind = "table version"
+    plural = "versions"
+
+
+class AlreadyExistsError(LakeforgeError):
+    """An object exists and the caller did not ask for IF NOT EXISTS."""
+
+    def __init__(self, kind: str, name: str) -> None:
+        self.kind = kind
+        self.name = name
+        super().__init__(
+            f"{kind} {name!r} already exists",
+            "pass if_not_exists=True (CLI: --if-not-exists) or drop it first",
+        )
+
+
+class NotEmptyError(LakeforgeError):
+    """A catalog or schema still holds objects and cascade was not asked."""
+
+    def __init__(self, kind: str, name: str, children: Sequence[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.children = list(children)
+        super().__init__(
+            f"{kind} {name!r} is not empty; it holds {', '.join(self.children[:10])}",
+            "drop those first or pass cascade=True (CLI: --cascade)",
+        )
+
+
+class ValidationError(LakeforgeError):
+    """Input data or arguments were rejected; nothing was written."""
+
+
+class SchemaMismatchError(ValidationError):
+    """DataFrame columns or types do not fit the target table."""
+
+    def __init__(self, table: str, problem: str, fix: str) -> None:
+        self.table = table
+        super().__init__(f"data does not fit table {table!r}: {problem}", fix)
+
+
+class DuplicateKeyError(ValidationError):
+    """A merge source holds several rows for the same key."""
+
+    def __init__(self, table: str, keys: Sequence[str], example: object, count: int) -> None:
+        self.table = table
+        self.keys = list(keys)
+        self.example = example
+        self.count = count
+        super().__init__(
+            f"merge into {table!r}: {count} key value(s) appear more than once in the source "
+            f"on keys {self.keys}, e.g. {example!r}",
+            "deduplicate the source on those keys before merging",
+        )
+
+
+class UnsupportedFrameError(ValidationError):
+    """An object that is not a DataFrame kind lakeforge supports."""
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+        super().__init__(
+            f"cannot use a {type_name} as a DataFrame",
+            "pass a pandas DataFrame, a polars DataFrame, a pyarrow Table or RecordBatchReader",
+        )
+
+
+class UnsafeOperationError(ValidationError):
+    """An operation that could destroy acknowledged data was refused."""
+
+
+class SqlError(LakeforgeError):
+    """A SQL statement failed in the engine."""
+
+    def __init__(self, query: str, message: str, fix: str | None = None) -> None:
+        self.query = query
+        self.message = message
+        short = query if len(query) <= 200 else query[:197] + "..."
+        super().__init__(f"SQL failed: {message} (query: {short})", fix)
+
+
+class RetryableError(LakeforgeError):
+    """A transient failure: the same call may succeed if repeated later."""
+
+    retryable = True
+
+
+class CommitConflictError(RetryableError):
+    """A Delta commit kept conflicting with concurrent writers until the deadline."""
+
+    def __init__(self, table: str, operation: str, attempts: int, seconds: float) -> None:
+        self.table = table
+        self.operation = operation
+        self.attempts = attempts
+        self.seconds = seconds
+        super().__init__(
+            f"{operation} on {table!r} conflicted with concurrent writers {attempts} times "
+            f"over {seconds:.1f}s and was not committed",
+            "retry the call (this error is retryable), or raise LAKEFORGE_COMMIT_TIMEOUT_S",
+        )

@@ -1,0 +1,188 @@
+"""One immutable :class:`Settings`, resolved in one place.
+
+Precedence for every value: explicit argument → ``LAKEFORGE_*`` environment variable →
+workspace config file (``<workspace>/lakeforge.toml``) → default. The workspace itself is found
+as: ``--workspace``/argument → ``LAKEFORGE_HOME`` → ``./.lakeforge``. This is the only module that
+reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from lakeforge.errors import ConfigurationError
+
+CONFIG_FILE = "lakeforge.toml"
+DEFAULT_WORKSPACE = ".lakeforge"
+ENV_PREFIX = "LAKEFORGE_"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Resolved configuration of one workspace.
+
+    Attributes:
+        workspace: Absolute path of the workspace directory.
+        metadata_url: SQLAlchemy URL of the catalog store (SQLite file by default).
+        current_catalog: Catalog used for one-part names.
+        current_schema: Schema used for one-part names.
+        commit_timeout_s: How long a Delta write retries commit conflicts before giving up.
+        user: Principal recorded as owner/creator of new objects.
+        mlflow_tracking_uri: Tracking URI set by the user, or None for the workspace store.
+    """
+
+    workspace: Path
+    metadata_url: str
+    current_catalog: str = "main"
+    current_schema: str = "default"
+    commit_timeout_s: float = 60.0
+    user: str = "lakeforge"
+    mlflow_tracking_uri: str | None = None
+
+    @property
+    def config_file(self) -> Path:
+        """The workspace config file."""
+        return self.workspace / CONFIG_FILE
+
+    @property
+    def warehouse(self) -> Path:
+        """Root directory of the Delta tables."""
+        return self.workspace / "warehouse"
+
+    @property
+    def catalog_db(self) -> Path:
+        """Default SQLite metadata store."""
+        return self.workspace / "catalog.db"
+
+    @property
+    def mlflow_db(self) -> Path:
+        """Default MLflow tracking/registry store."""
+        return self.workspace / "mlflow.db"
+
+    @property
+    def mlartifacts(self) -> Path:
+        """Default MLflow artifact root."""
+        return self.workspace / "mlartifacts"
+
+    @property
+    def online_db(self) -> Path:
+        """Embedded online feature store."""
+        return self.workspace / "online.db"
+
+    @property
+    def runs_dir(self) -> Path:
+        """Job run logs."""
+        return self.workspace / "runs"
+
+
+# name -> (env var suffix, config-file key, parser)
+_FIELDS: dict[str, tuple[str, str]] = {
+    "metadata_url": ("METADATA_URL", "metadata_url"),
+    "current_catalog": ("CURRENT_CATALOG", "current_catalog"),
+    "current_schema": ("CURRENT_SCHEMA", "current_schema"),
+    "commit_timeout_s": ("COMMIT_TIMEOUT_S", "commit_timeout_s"),
+    "user": ("USER", "user"),
+}
+
+
+def find_workspace(
+    workspace: str | Path | None = None, env: Mapping[str, str] | None = None
+) -> Path:
+    """Return the absolute workspace path: argument → ``LAKEFORGE_HOME`` → ``./.lakeforge``."""
+    environ = os.environ if env is None else env
+    if workspace is not None and str(workspace) != "":
+        return Path(workspace).expanduser().resolve()
+    home = environ.get(ENV_PREFIX + "HOME")
+    if home:
+        return Path(home).expanduser().resolve()
+    return (Path.cwd() / DEFAULT_WORKSPACE).resolve()
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigurationError(
+            str(path), "<file>", f"cannot be read as TOML ({exc})", "fix or delete the file"
+        ) from exc
+    unknown = sorted(set(data) - {key for _, key in _FIELDS.values()})
+    if unknown:
+        raise ConfigurationError(
+            str(path),
+            unknown,
+            "unknown keys",
+            f"allowed keys are {sorted(key for _, key in _FIELDS.values())}",
+        )
+    return data
+
+
+def _coerce(name: str, raw: Any, source: str) -> Any:
+    if name == "commit_timeout_s":
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            value = -1.0
+        if not value > 0:
+            raise ConfigurationError(
+                source, raw, "must be a positive number of seconds", "set e.g. 60"
+            )
+        return value
+    if not isinstance(raw, str) or not raw.strip():
+        raise ConfigurationError(source, raw, "must be a non-empty string", "set a text value")
+    return raw.strip()
+
+
+def _default_user(environ: Mapping[str, str]) -> str:
+    try:
+        return environ.get("USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "lakeforge"
+
+
+def resolve_settings(
+    workspace: str | Path | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Resolve :class:`Settings` for a workspace.
+
+    Args:
+        workspace: Workspace directory; see :func:`find_workspace`.
+        env: Environment mapping to read instead of ``os.environ`` (tests).
+        **overrides: Explicit values that win over everything else.
+    """
+    environ = os.environ if env is None else env
+    allowed = {f.name for f in fields(Settings)} - {"workspace", "mlflow_tracking_uri"}
+    unknown = sorted(set(overrides) - allowed)
+    if unknown:
+        raise TypeError(f"unknown settings {unknown}; allowed: {sorted(allowed)}")
+    root = find_workspace(workspace, environ)
+    config = _read_config_file(root / CONFIG_FILE)
+    values: dict[str, Any] = {}
+    for name, (env_suffix, key) in _FIELDS.items():
+        if overrides.get(name) is not None:
+            values[name] = _coerce(name, overrides[name], name)
+        elif environ.get(ENV_PREFIX + env_suffix):
+            values[name] = _coerce(name, environ[ENV_PREFIX + env_suffix], ENV_PREFIX + env_suffix)
+        elif key in config:
+            values[name] = _coerce(name, config[key], f"{CONFIG_FILE}:{key}")
+    values.setdefault("metadata_url", f"sqlite:///{root / 'catalog.db'}")
+    values.setdefault("user", _default_user(environ))
+    for part in ("current_catalog", "current_schema"):
+        if part in values:
+            values[part] = values[part].lower()
+    return Settings(
+        workspace=root,
+        mlflow_tracking_uri=environ.get("MLFLOW_TRACKING_URI") or None,
+        **values,
+    )

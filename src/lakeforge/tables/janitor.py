@@ -1,0 +1,124 @@
+"""Table housekeeping: remove files left by killed writers, and vacuum with a safe retention.
+
+A writer killed mid-write leaves data files (and partial ``*#N`` upload files) that no commit
+references; Delta's vacuum never removes them. :func:`clean` deletes every file under the table
+directory that no version of the log references, while holding the table's writers lock
+exclusively so no live writer's in-flight files are touched.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+import pyarrow.parquet as pq
+from deltalake import DeltaTable
+
+from lakeforge.errors import UnsafeOperationError
+
+MIN_VACUUM_RETENTION_HOURS = 168
+_LOG_FILE = re.compile(
+    r"^(\d{20}\.json|\d{20}\.checkpoint(\.\d+\.\d+)?\.parquet|_last_checkpoint|\d{20}\.crc)$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CleanReport:
+    """Files removed from one table."""
+
+    table: str
+    files: tuple[str, ...]
+    bytes: int
+
+
+def _paths_in_commit(path: Path) -> set[str]:
+    found: set[str] = set()
+    for line in path.read_text().splitlines():
+        if not line.strip():
+            continue
+        action = json.loads(line)
+        for kind in ("add", "remove", "cdc"):
+            if kind in action and action[kind].get("path"):
+                found.add(unquote(action[kind]["path"]))
+    return found
+
+
+def _paths_in_checkpoint(path: Path) -> set[str]:
+    found: set[str] = set()
+    schema_names = pq.read_schema(path).names
+    columns = [c for c in ("add", "remove") if c in schema_names]
+    table = pq.read_table(path, columns=columns)
+    for kind in columns:
+        for item in table.column(kind).to_pylist():
+            if item and item.get("path"):
+                found.add(unquote(item["path"]))
+    return found
+
+
+def referenced_files(table_dir: Path) -> set[str]:
+    """Relative paths of every data file any retained log entry mentions."""
+    log = table_dir / "_delta_log"
+    found: set[str] = set()
+    for entry in log.iterdir():
+        if re.fullmatch(r"\d{20}\.json", entry.name):
+            found |= _paths_in_commit(entry)
+        elif ".checkpoint" in entry.name and entry.suffix == ".parquet":
+            found |= _paths_in_checkpoint(entry)
+    return found
+
+
+def orphan_files(table_dir: Path) -> list[Path]:
+    """Files under ``table_dir`` that no commit references (call only with writers locked out)."""
+    referenced = referenced_files(table_dir)
+    orphans: list[Path] = []
+    for item in table_dir.rglob("*"):
+        if not item.is_file():
+            continue
+        relative = item.relative_to(table_dir).as_posix()
+        if relative.startswith("_delta_log/"):
+            if item.parent.name == "_delta_log" and not _LOG_FILE.match(item.name):
+                orphans.append(item)
+            continue
+        if relative not in referenced:
+            orphans.append(item)
+    return sorted(orphans)
+
+
+def clean(table_dir: Path, name: str) -> CleanReport:
+    """Delete orphan files and then-empty partition directories."""
+    removed, size = [], 0
+    for item in orphan_files(table_dir):
+        size += item.stat().st_size
+        item.unlink()
+        removed.append(item.relative_to(table_dir).as_posix())
+    for folder in sorted(table_dir.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if folder.is_dir() and folder.name != "_delta_log" and not any(folder.iterdir()):
+            folder.rmdir()
+    return CleanReport(name, tuple(removed), size)
+
+
+def vacuum(
+    table_dir: Path, name: str, retention_hours: int = MIN_VACUUM_RETENTION_HOURS, dry_run: bool = False
+) -> list[str]:
+    """Delete files no longer referenced by versions newer than the retention window.
+
+    Raises:
+        UnsafeOperationError: ``retention_hours`` below 168 (7 days): writers that started from
+            an older snapshot could lose acknowledged data.
+    """
+    if retention_hours < MIN_VACUUM_RETENTION_HOURS:
+        raise UnsafeOperationError(
+            f"vacuum of {name!r} with retention {retention_hours}h refused: below "
+            f"{MIN_VACUUM_RETENTION_HOURS}h (7 days), concurrent writers could lose committed data",
+            f"use retention_hours >= {MIN_VACUUM_RETENTION_HOURS}; to drop files left by killed "
+            "writers use `lakeforge tables clean`",
+        )
+    table = DeltaTable(str(table_dir))
+    return list(
+        table.vacuum(
+            retention_hours=retention_hours, dry_run=dry_run, enforce_retention_duration=True
+        )
+    )

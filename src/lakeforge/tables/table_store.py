@@ -1,0 +1,366 @@
+"""Delta tables by three-level name: the catalog entry and the data kept in step.
+
+Ordering rule: data first, then metadata. A create writes the Delta table, then registers it
+(and removes the data if registration fails); a drop unregisters, then deletes the files. Create
+and drop of one name are serialized by a name lock, so a half-created directory left by a killed
+process is recognizable (data without a catalog entry) and is replaced by the next create.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from deltalake import DeltaTable, write_deltalake
+
+from lakeforge.catalog.records import ColumnInfo, TableInfo
+from lakeforge.catalog.sql_store import MetadataStore
+from lakeforge.errors import (
+    AlreadyExistsError,
+    NotFoundError,
+    SchemaMismatchError,
+    ValidationError,
+)
+from lakeforge.frames import to_arrow
+from lakeforge.names import ObjectName, parse_name, parse_schema_name, storage_path
+from lakeforge.settings import Settings
+from lakeforge.tables import janitor, reader, writer
+from lakeforge.tables.locks import name_lock, writer_lock
+from lakeforge.tables.types import Cast, normalize, parse_schema, type_name
+
+DECIMAL_TO_FLOAT = "lakeforge.decimal_to_float"
+ORIGINAL_TYPE = "lakeforge.original_type"
+
+
+def _columns_of(schema: pa.Schema) -> tuple[ColumnInfo, ...]:
+    return tuple(ColumnInfo(f.name, type_name(f.type), f.nullable) for f in schema)
+
+
+def _check_roles(
+    schema: pa.Schema, keys: Sequence[str], timeseries: str | None, partitions: Sequence[str]
+) -> None:
+    if len(set(keys)) != len(keys):
+        dup = sorted({k for k in keys if list(keys).count(k) > 1})
+        raise ValidationError(f"primary keys repeat {dup}", "list each key column once")
+    if timeseries is not None and timeseries not in keys:
+        raise ValidationError(
+            f"timeseries key {timeseries!r} is not one of the primary keys {list(keys)}",
+            f"add {timeseries!r} to primary_keys",
+        )
+    for role, cols in (("primary key", keys), ("partition", partitions)):
+        missing = [c for c in cols if c not in schema.names]
+        if missing:
+            raise ValidationError(
+                f"{role} column(s) {missing} are not in the schema {schema.names}",
+                "fix the column names or add the columns",
+            )
+
+
+def _record_original_types(schema: pa.Schema, casts: Sequence[Cast]) -> pa.Schema:
+    for cast in casts:
+        if cast.reason != "decimal_to_float":
+            continue
+        index = schema.get_field_index(cast.column)
+        field = schema.field(index)
+        meta = dict(field.metadata or {})
+        meta[ORIGINAL_TYPE.encode()] = cast.from_type.encode()
+        schema = schema.set(index, field.with_metadata(meta))
+    return schema
+
+
+def _target_schema(
+    data: pa.Table | None, schema: pa.Schema | str | None, keys: Sequence[str], d2f: bool
+) -> tuple[pa.Schema, pa.Table | None, list[Cast]]:
+    declared = parse_schema(schema) if isinstance(schema, str) else schema
+    casts: list[Cast] = []
+    if data is not None:
+        if declared is not None and set(declared.names) != set(data.column_names):
+            raise SchemaMismatchError(
+                "<new table>",
+                f"schema columns {declared.names} differ from data columns {data.column_names}",
+                "pass matching df and schema, or only one of them",
+            )
+        if declared is not None:
+            data = data.select(declared.names)
+        prepared = writer.prepare(data, declared, table="<new table>", decimal_to_float=d2f)
+        data, casts = prepared.data, list(prepared.casts)
+        base = data.schema
+    elif declared is not None:
+        normalized, casts = normalize(declared.empty_table(), decimal_to_float=d2f)
+        base = normalized.schema
+    else:
+        raise ValidationError("neither data nor schema was given", "pass data=... or schema=...")
+    fields = [f.with_nullable(False) if f.name in keys else f for f in base]
+    target = _record_original_types(pa.schema(fields), casts)
+    return target, (data.cast(target) if data is not None else None), casts
+
+
+class TableStore:
+    """Create, read, write and maintain Delta tables registered in the catalog."""
+
+    def __init__(self, settings: Settings, metadata: MetadataStore) -> None:
+        self.settings = settings
+        self.metadata = metadata
+
+    # -- names and locations -------------------------------------------------------------
+    def resolve(self, name: str | ObjectName) -> ObjectName:
+        """Three-level name for ``name`` using the current catalog/schema."""
+        return parse_name(
+            name,
+            current_catalog=self.settings.current_catalog,
+            current_schema=self.settings.current_schema,
+        )
+
+    def path(self, info: TableInfo) -> Path:
+        """Absolute Delta location of a table, proven to lie inside the warehouse."""
+        return storage_path(self.settings.warehouse, *info.location.split("/"))
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def create(
+        self,
+        name: str | ObjectName,
+        *,
+        data: Any = None,
+        schema: pa.Schema | str | None = None,
+        primary_keys: Sequence[str] = (),
+        timeseries_key: str | None = None,
+        partition_columns: Sequence[str] = (),
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        decimal_to_float: bool = False,
+        if_not_exists: bool = False,
+    ) -> TableInfo:
+        """Create a table from a schema (Arrow or ``"col type, ..."``) and/or data.
+
+        Raises:
+            AlreadyExistsError: The table exists and ``if_not_exists`` is false.
+            ValidationError: Bad keys, partitions or schema.
+        """
+        obj = self.resolve(name)
+        keys = list(primary_keys)
+        self.metadata.schemas.get(obj.catalog, obj.schema)
+        arrow = to_arrow(data) if data is not None else None
+        if arrow is not None:
+            writer.check_keys(arrow, keys, obj.full)
+        target, arrow, casts = _target_schema(arrow, schema, keys, decimal_to_float)
+        _check_roles(target, keys, timeseries_key, partition_columns)
+        with name_lock(self.settings.warehouse, obj):
+            if self.metadata.tables.exists(obj):
+                if if_not_exists:
+                    return self.metadata.tables.get(obj)
+                raise AlreadyExistsError("table", obj.full)
+            if arrow is not None and keys:
+                writer.check_unique(arrow, keys, obj.full)
+            location = "/".join(obj.parts)
+            path = storage_path(self.settings.warehouse, *obj.parts)
+            if path.exists():
+                shutil.rmtree(path)  # data without a catalog entry: a killed create or drop
+            self._write_new(path, obj, target, arrow, partition_columns, description)
+            info = TableInfo(
+                name=obj,
+                table_id=str(uuid.uuid4()),
+                location=location,
+                columns=_columns_of(target),
+                primary_keys=tuple(keys),
+                timeseries_key=timeseries_key,
+                partition_columns=tuple(partition_columns),
+                description=description,
+                owner=self.settings.user,
+                tags=dict(tags or {}),
+                properties={
+                    DECIMAL_TO_FLOAT: decimal_to_float,
+                    "lakeforge.create_casts": [str(c) for c in casts],
+                },
+            )
+            try:
+                return self.metadata.tables.create(info)
+            except BaseException:
+                shutil.rmtree(path, ignore_errors=True)
+                raise
+
+    def _write_new(
+        self,
+        path: Path,
+        obj: ObjectName,
+        schema: pa.Schema,
+        data: pa.Table | None,
+        partitions: Sequence[str],
+        description: str | None,
+    ) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if data is None:
+            DeltaTable.create(
+                str(path), schema, partition_by=list(partitions) or None, name=obj.full,
+                description=description,
+            )
+        else:
+            write_deltalake(
+                str(path), data, mode="error", partition_by=list(partitions) or None,
+                name=obj.full, description=description,
+            )
+
+    def get(self, name: str | ObjectName) -> TableInfo:
+        """Catalog entry of a table, with its columns brought in line with the Delta schema."""
+        info = self.metadata.tables.get(self.resolve(name))
+        columns = _columns_of(writer.table_schema(reader.open_snapshot(self.path(info), str(info.name))))
+        if columns != info.columns:
+            info = self.metadata.tables.update(info.name, columns=columns)
+        return info
+
+    def list(self, schema: str | None = None) -> list[TableInfo]:
+        """Tables of ``catalog.schema`` (default: the current schema)."""
+        catalog, name = parse_schema_name(
+            schema or f"{self.settings.current_catalog}.{self.settings.current_schema}",
+            current_catalog=self.settings.current_catalog,
+        )
+        return self.metadata.tables.list(catalog, name)
+
+    def drop(self, name: str | ObjectName, *, if_exists: bool = False) -> bool:
+        """Unregister a table and delete its files; returns whether a table was dropped."""
+        obj = self.resolve(name)
+        with name_lock(self.settings.warehouse, obj):
+            try:
+                info = self.metadata.tables.get(obj)
+            except NotFoundError:
+                if if_exists:
+                    return False
+                raise
+            with writer_lock(self.settings.warehouse, obj, exclusive=True):
+                self.metadata.tables.drop(obj)
+                shutil.rmtree(self.path(info), ignore_errors=True)
+        return True
+
+    def update_tags(
+        self, name: str | ObjectName, set_: Mapping[str, str] | None = None, unset: Sequence[str] = ()
+    ) -> dict[str, str]:
+        """Set and/or remove table tags."""
+        return self.metadata.tables.update_tags(self.resolve(name), set_, unset)
+
+    def set_description(self, name: str | ObjectName, description: str) -> TableInfo:
+        """Replace the table comment."""
+        return self.metadata.tables.update(self.resolve(name), description=description)
+
+    # -- writes --------------------------------------------------------------------------
+    def _prepared(self, info: TableInfo, data: Any, keys: Sequence[str]) -> writer.Prepared:
+        existing = writer.table_schema(reader.open_snapshot(self.path(info), str(info.name)))
+        return writer.prepare(
+            to_arrow(data), existing, table=info.name.full, keys=keys,
+            decimal_to_float=bool(info.properties.get(DECIMAL_TO_FLOAT)),
+        )
+
+    def _after_write(self, info: TableInfo, result: writer.WriteResult) -> writer.WriteResult:
+        if result.added_columns:
+            self.get(info.name)
+        return result
+
+    def append(self, name: str | ObjectName, data: Any) -> writer.WriteResult:
+        """Append rows (new columns are added to the table)."""
+        info = self.metadata.tables.get(self.resolve(name))
+        with writer_lock(self.settings.warehouse, info.name):
+            prepared = self._prepared(info, data, info.primary_keys)
+            result = writer.append(
+                self.path(info), info.name.full, prepared, self.settings.commit_timeout_s
+            )
+        return self._after_write(info, result)
+
+    def overwrite(self, name: str | ObjectName, data: Any) -> writer.WriteResult:
+        """Replace all rows."""
+        info = self.metadata.tables.get(self.resolve(name))
+        with writer_lock(self.settings.warehouse, info.name):
+            prepared = self._prepared(info, data, info.primary_keys)
+            if info.primary_keys:
+                writer.check_unique(prepared.data, info.primary_keys, info.name.full)
+            result = writer.overwrite(
+                self.path(info), info.name.full, prepared, self.settings.commit_timeout_s
+            )
+        return self._after_write(info, result)
+
+    def merge(
+        self, name: str | ObjectName, data: Any, *, on: Sequence[str] | None = None
+    ) -> writer.WriteResult:
+        """Upsert on ``on`` (default: the primary keys): matched rows get the given columns
+        overwritten, unmatched rows are inserted."""
+        info = self.metadata.tables.get(self.resolve(name))
+        keys = list(on) if on else list(info.primary_keys)
+        if not keys:
+            raise ValidationError(
+                f"merge into {info.name.full!r} needs key columns; the table has no primary key",
+                "pass on=[...] with the columns to match rows on",
+            )
+        with writer_lock(self.settings.warehouse, info.name):
+            prepared = self._prepared(info, data, keys)
+            result = writer.merge(
+                self.path(info), info.name.full, prepared, keys, info.partition_columns,
+                self.settings.commit_timeout_s,
+            )
+        return self._after_write(info, result)
+
+    def delete(self, name: str | ObjectName, where: str | None = None) -> writer.WriteResult:
+        """Delete rows matching a SQL predicate (all rows when ``where`` is None)."""
+        info = self.metadata.tables.get(self.resolve(name))
+        with writer_lock(self.settings.warehouse, info.name):
+            return writer.delete(
+                self.path(info), info.name.full, where, self.settings.commit_timeout_s
+            )
+
+    # -- reads ---------------------------------------------------------------------------
+    def snapshot(
+        self,
+        name: str | ObjectName,
+        *,
+        version: int | None = None,
+        timestamp: datetime | str | None = None,
+    ) -> DeltaTable:
+        """The Delta snapshot at the latest version, a version, or a timestamp."""
+        info = self.metadata.tables.get(self.resolve(name))
+        return reader.open_snapshot(
+            self.path(info), info.name.full, version=version, timestamp=timestamp
+        )
+
+    def read(
+        self,
+        name: str | ObjectName,
+        *,
+        columns: Sequence[str] | None = None,
+        version: int | None = None,
+        timestamp: datetime | str | None = None,
+    ) -> pa.Table:
+        """The whole table (or selected columns) as Arrow."""
+        snap = self.snapshot(name, version=version, timestamp=timestamp)
+        return reader.read(snap, str(name), columns)
+
+    def scan(
+        self,
+        name: str | ObjectName,
+        *,
+        columns: Sequence[str] | None = None,
+        version: int | None = None,
+        timestamp: datetime | str | None = None,
+        batch_size: int = 65536,
+    ) -> pa.RecordBatchReader:
+        """Stream the table in Arrow record batches."""
+        snap = self.snapshot(name, version=version, timestamp=timestamp)
+        return reader.scan(snap, str(name), columns, batch_size=batch_size)
+
+    def history(self, name: str | ObjectName, limit: int | None = None) -> list[reader.HistoryEntry]:
+        """Commits of a table, newest first."""
+        return reader.history(self.snapshot(name), limit)
+
+    # -- maintenance ---------------------------------------------------------------------
+    def clean(self, name: str | ObjectName) -> janitor.CleanReport:
+        """Remove files left by killed writers (waits for running writes to finish)."""
+        info = self.metadata.tables.get(self.resolve(name))
+        with writer_lock(self.settings.warehouse, info.name, exclusive=True):
+            return janitor.clean(self.path(info), info.name.full)
+
+    def vacuum(
+        self, name: str | ObjectName, *, retention_hours: int = 168, dry_run: bool = False
+    ) -> list[str]:
+        """Delete files unreferenced for longer than ``retention_hours`` (at least 168)."""
+        info = self.metadata.tables.get(self.resolve(name))
+        return janitor.vacuum(self.path(info), info.name.full, retention_hours, dry_run)

@@ -1,0 +1,240 @@
+"""Column types: Spark SQL type names ↔ Arrow, and normalization of incoming data.
+
+Delta stores a fixed set of types. Incoming Arrow data is normalized before writing and every
+change is reported as a :class:`Cast` with the number of rows it touched:
+
+- always: unsigned integers → the next signed width (uint64 only when every value fits),
+  float16 → float32, nanosecond/second/millisecond timestamps → microseconds, string/binary
+  views → plain string/binary, dictionary-encoded columns → their values;
+- on request (``decimal_to_float``): decimals → float64, recorded in the table's properties.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lakeforge.errors import ValidationError
+
+_SIMPLE: dict[str, pa.DataType] = {
+    "tinyint": pa.int8(),
+    "byte": pa.int8(),
+    "smallint": pa.int16(),
+    "short": pa.int16(),
+    "int": pa.int32(),
+    "integer": pa.int32(),
+    "bigint": pa.int64(),
+    "long": pa.int64(),
+    "float": pa.float32(),
+    "real": pa.float32(),
+    "double": pa.float64(),
+    "string": pa.string(),
+    "varchar": pa.string(),
+    "binary": pa.binary(),
+    "boolean": pa.bool_(),
+    "bool": pa.bool_(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "timestamp_ntz": pa.timestamp("us"),
+}
+
+_NAMES: list[tuple[pa.DataType, str]] = [
+    (pa.int8(), "tinyint"),
+    (pa.int16(), "smallint"),
+    (pa.int32(), "int"),
+    (pa.int64(), "bigint"),
+    (pa.float32(), "float"),
+    (pa.float64(), "double"),
+    (pa.string(), "string"),
+    (pa.large_string(), "string"),
+    (pa.binary(), "binary"),
+    (pa.large_binary(), "binary"),
+    (pa.bool_(), "boolean"),
+    (pa.date32(), "date"),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Cast:
+    """One automatic type change applied to incoming data."""
+
+    column: str
+    from_type: str
+    to_type: str
+    rows: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.column}: {self.from_type} -> {self.to_type} ({self.rows} rows, {self.reason})"
+
+
+def type_name(dtype: pa.DataType) -> str:
+    """Spark SQL name of an Arrow type (``bigint``, ``decimal(10,2)``, ``array<string>``)."""
+    for arrow_type, name in _NAMES:
+        if dtype == arrow_type:
+            return name
+    if pa.types.is_timestamp(dtype):
+        return "timestamp" if dtype.tz else "timestamp_ntz"
+    if pa.types.is_decimal(dtype):
+        return f"decimal({dtype.precision},{dtype.scale})"
+    if pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
+        return f"array<{type_name(dtype.value_type)}>"
+    if pa.types.is_map(dtype):
+        return f"map<{type_name(dtype.key_type)},{type_name(dtype.item_type)}>"
+    if pa.types.is_struct(dtype):
+        inner = ",".join(f"{f.name}:{type_name(f.type)}" for f in dtype)
+        return f"struct<{inner}>"
+    return str(dtype)
+
+
+def _split_top(text: str) -> list[str]:
+    parts, depth, current = [], 0, []
+    for char in text:
+        if char in "<(":
+            depth += 1
+        elif char in ">)":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    if "".join(current).strip():
+        parts.append("".join(current).strip())
+    return parts
+
+
+def parse_type(text: str) -> pa.DataType:
+    """Arrow type for a Spark SQL type name.
+
+    Raises:
+        ValidationError: The name is not a known type.
+    """
+    t = text.strip().lower()
+    if t in _SIMPLE:
+        return _SIMPLE[t]
+    if m := re.fullmatch(r"decimal\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)", t):
+        return pa.decimal128(int(m.group(1)), int(m.group(2)))
+    if t == "decimal":
+        return pa.decimal128(10, 0)
+    if m := re.fullmatch(r"array\s*<(.+)>", t):
+        return pa.list_(parse_type(m.group(1)))
+    if m := re.fullmatch(r"map\s*<(.+)>", t):
+        key, value = _split_top(m.group(1))
+        return pa.map_(parse_type(key), parse_type(value))
+    if m := re.fullmatch(r"struct\s*<(.+)>", t):
+        fields = []
+        for part in _split_top(m.group(1)):
+            name, _, ftype = part.partition(":")
+            fields.append(pa.field(name.strip(), parse_type(ftype)))
+        return pa.struct(fields)
+    raise ValidationError(
+        f"unknown column type {text!r}",
+        "use a Spark SQL type: tinyint, smallint, int, bigint, float, double, decimal(p,s), "
+        "string, binary, boolean, date, timestamp, timestamp_ntz, array<T>, map<K,V>, struct<..>",
+    )
+
+
+def parse_schema(ddl: str) -> pa.Schema:
+    """Parse ``"id bigint not null, amount decimal(10,2), note string"`` into an Arrow schema."""
+    fields = []
+    for column in _split_top(ddl):
+        m = re.fullmatch(r"`?([^`\s]+)`?\s+(.+?)(\s+not\s+null)?", column.strip(), re.IGNORECASE)
+        if not m:
+            raise ValidationError(
+                f"cannot read column definition {column!r}",
+                "write columns as 'name type[, name type ...]', e.g. 'id bigint, v double'",
+            )
+        fields.append(pa.field(m.group(1), parse_type(m.group(2)), nullable=not m.group(3)))
+    if not fields:
+        raise ValidationError("the schema is empty", "give at least one 'name type' column")
+    names = [f.name.lower() for f in fields]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValidationError(f"duplicate column names {dupes}", "give every column its own name")
+    return pa.schema(fields)
+
+
+def _signed_target(dtype: pa.DataType) -> pa.DataType:
+    widths = {8: pa.int16(), 16: pa.int32(), 32: pa.int64(), 64: pa.int64()}
+    return widths[dtype.bit_width]
+
+
+def _normalized_type(dtype: pa.DataType, decimal_to_float: bool) -> tuple[pa.DataType, str] | None:
+    if pa.types.is_unsigned_integer(dtype):
+        return _signed_target(dtype), "Delta has no unsigned integers"
+    if pa.types.is_float16(dtype):
+        return pa.float32(), "Delta has no half floats"
+    if pa.types.is_timestamp(dtype) and dtype.unit != "us":
+        return pa.timestamp("us", tz=dtype.tz), "Delta stores microseconds"
+    if dtype == pa.string_view():
+        return pa.string(), "view type"
+    if dtype == pa.binary_view():
+        return pa.binary(), "view type"
+    if pa.types.is_dictionary(dtype):
+        inner = _normalized_type(dtype.value_type, decimal_to_float)
+        return (inner[0] if inner else dtype.value_type), "dictionary decoded"
+    if pa.types.is_decimal(dtype) and decimal_to_float:
+        return pa.float64(), "decimal_to_float"
+    if pa.types.is_null(dtype):
+        return None
+    return None
+
+
+def normalize(table: pa.Table, *, decimal_to_float: bool = False) -> tuple[pa.Table, list[Cast]]:
+    """Normalize incoming data to Delta-storable types; return the table and what changed.
+
+    Raises:
+        ValidationError: A value cannot be represented (e.g. uint64 over the int64 range).
+    """
+    casts: list[Cast] = []
+    for i, field in enumerate(table.schema):
+        target = _normalized_type(field.type, decimal_to_float)
+        if target is None:
+            continue
+        new_type, reason = target
+        column = table.column(i)
+        try:
+            converted = column.cast(new_type, safe=not pa.types.is_timestamp(new_type))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise ValidationError(
+                f"column {field.name!r} of type {type_name(field.type)} cannot be stored as "
+                f"{type_name(new_type)}: {exc}",
+                f"cast column {field.name!r} yourself to a Delta type before writing",
+            ) from exc
+        rows = len(column) - column.null_count
+        table = table.set_column(i, pa.field(field.name, new_type, field.nullable), converted)
+        casts.append(Cast(field.name, type_name(field.type), type_name(new_type), rows, reason))
+    return table, casts
+
+
+def null_columns(schema: pa.Schema) -> list[str]:
+    """Columns whose Arrow type is ``null`` (no values to infer a type from)."""
+    return [f.name for f in schema if pa.types.is_null(f.type)]
+
+
+_WIDENING: dict[pa.DataType, tuple[pa.DataType, ...]] = {
+    pa.int8(): (pa.int16(), pa.int32(), pa.int64(), pa.float32(), pa.float64()),
+    pa.int16(): (pa.int32(), pa.int64(), pa.float32(), pa.float64()),
+    pa.int32(): (pa.int64(), pa.float64()),
+    pa.float32(): (pa.float64(),),
+    pa.large_string(): (pa.string(),),
+    pa.string(): (pa.large_string(),),
+}
+
+
+def is_widening(source: pa.DataType, target: pa.DataType) -> bool:
+    """True when every ``source`` value is exactly representable as ``target``."""
+    if source == target or pa.types.is_null(source):
+        return True
+    if pa.types.is_timestamp(source) and pa.types.is_timestamp(target):
+        return source.unit == target.unit and (source.tz is None) == (target.tz is None)
+    return target in _WIDENING.get(source, ())
+
+
+def count_non_null(column: pa.ChunkedArray) -> int:
+    """Rows holding a value (for cast reports)."""
+    return int(pc.sum(pc.is_valid(column)).as_py() or 0)
