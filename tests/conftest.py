@@ -1,0 +1,36 @@
+"""Shared fixtures: every test gets a fresh workspace in a temporary directory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lakeforge.tables.workspace import Workspace, init_workspace
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the user's LAKEFORGE_*/MLflow settings or writes to their home."""
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("LAKEFORGE_") or key == "MLFLOW_TRACKING_URI":
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def ws_path(tmp_path: Path) -> Path:
+    """Path of the test's workspace."""
+    return tmp_path / "ws"
+
+
+@pytest.fixture
+def ws(ws_path: Path) -> Iterator[Workspace]:
+    """A fresh, initialized workspace with catalog ``main`` and schema ``main.default``."""
+    workspace = init_workspace(ws_path)
+    yield workspace
+    workspace.close()
