@@ -88,7 +88,7 @@ def to_arrow(obj: object) -> pa.Table:
     if kind == "pandas":
         return _pandas_to_arrow(obj)
     frame = obj.collect() if type(obj).__name__ == "LazyFrame" else obj  # type: ignore[attr-defined]
-    return frame.to_arrow(compat_level=False)  # type: ignore[attr-defined,no-any-return]
+    return frame.to_arrow()  # type: ignore[union-attr,attr-defined,no-any-return]
 
 
 def from_arrow(table: pa.Table, kind: FrameKind) -> Any:

@@ -38,7 +38,7 @@ class _Resolver:
                 raise
             self.unresolved.append(name)  # maybe a CTE or a DuckDB-side name
             return None
-        return reader.dataset(snapshot)
+        return reader.engine_dataset(snapshot)
 
     def explain(self, error: SqlError) -> Exception:
         """Turn "table does not exist" from the engine into a lakeforge not-found error."""

@@ -102,6 +102,41 @@ def dataset(table: DeltaTable) -> pads.Dataset:
     return table.to_pyarrow_dataset()
 
 
+def _physical_view(field: pa.Field, physical: pa.Schema) -> pa.Field:
+    if field.name not in physical.names:
+        return field
+    kind = physical.field(field.name).type
+    if kind == pa.string_view() and field.type in (pa.string(), pa.large_string()):
+        return field.with_type(kind)
+    if kind == pa.binary_view() and field.type in (pa.binary(), pa.large_binary()):
+        return field.with_type(kind)
+    return field
+
+
+def engine_dataset(table: DeltaTable) -> pads.Dataset:
+    """The snapshot as a dataset whose string columns carry the files' physical (view) types.
+
+    delta-rs writes Parquet files whose embedded Arrow schema uses ``string_view``; pyarrow then
+    cannot evaluate a pushed-down filter whose literal is a plain ``string`` (no kernel for the
+    pair). Declaring the view types lets engines (DuckDB) build filters of the matching type.
+    Partition columns come from paths, not files, and keep their logical types.
+    """
+    base = dataset(table)
+    fragments = list(base.get_fragments())
+    if not fragments:
+        return base
+    partitions = set(table.metadata().partition_columns)
+    physical = fragments[0].physical_schema
+    schema = pa.schema(
+        [f if f.name in partitions else _physical_view(f, physical) for f in base.schema]
+    )
+    if schema.equals(base.schema):
+        return base
+    return pads.FileSystemDataset(
+        fragments, schema=schema, format=base.format, filesystem=base.filesystem
+    )
+
+
 def read(
     table: DeltaTable, name: str, columns: Sequence[str] | None = None, filter: Any = None
 ) -> pa.Table:

@@ -24,6 +24,7 @@ from lakeforge.engines.engine import Engine, load_engine
 from lakeforge.errors import WorkspaceError
 from lakeforge.frames import FrameKind, check_kind, from_arrow
 from lakeforge.settings import CONFIG_FILE, Settings, resolve_settings
+from lakeforge.tables.namespace import drop_catalog, drop_schema
 from lakeforge.tables.query import run_sql, run_sql_batches
 from lakeforge.tables.table_store import TableStore
 
@@ -98,6 +99,14 @@ class Workspace:
     def table(self, name: str, *, kind: FrameKind = "arrow", **read_options: Any) -> Any:
         """Read a table (see :meth:`TableStore.read` for options) as ``kind``."""
         return from_arrow(self.tables.read(name, **read_options), check_kind(kind))
+
+    def drop_catalog(self, name: str, *, cascade: bool = False, if_exists: bool = False) -> bool:
+        """Drop a catalog; with ``cascade`` also its schemas, tables (data too) and functions."""
+        return drop_catalog(self.tables, name, cascade=cascade, if_exists=if_exists)
+
+    def drop_schema(self, name: str, *, cascade: bool = False, if_exists: bool = False) -> bool:
+        """Drop ``catalog.schema``; with ``cascade`` also its tables (data too) and functions."""
+        return drop_schema(self.tables, name, cascade=cascade, if_exists=if_exists)
 
     def close(self) -> None:
         """Release the metadata store's connections."""

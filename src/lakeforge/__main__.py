@@ -1,0 +1,5 @@
+"""``python -m lakeforge``."""
+
+from lakeforge.cli.app import main
+
+main()

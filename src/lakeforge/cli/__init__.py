@@ -1,0 +1,1 @@
+"""The ``lakeforge`` command line (Typer + Rich)."""
