@@ -34,7 +34,9 @@ def root(
     workspace: Annotated[
         Path | None,
         typer.Option(
-            "--workspace", "-w", help="Workspace directory (default: $LAKEFORGE_HOME or ./.lakeforge)."
+            "--workspace",
+            "-w",
+            help="Workspace directory (default: $LAKEFORGE_HOME or ./.lakeforge).",
         ),
     ] = None,
 ) -> None:

@@ -54,13 +54,15 @@ def describe(ctx: typer.Context, name: str, as_json: JsonOption = False) -> None
 def drop(
     ctx: typer.Context,
     name: str,
-    cascade: Annotated[bool, typer.Option("--cascade", help="Also drop everything inside.")] = False,
+    cascade: Annotated[
+        bool, typer.Option("--cascade", help="Also drop everything inside.")
+    ] = False,
     if_exists: Annotated[bool, typer.Option("--if-exists")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Drop a catalog (refused when not empty unless --cascade)."""
     from lakeforge.cli.render import emit_json, emit_message
-    
+
     ws = open_workspace(ctx)
     dropped = ws.drop_catalog(name, cascade=cascade, if_exists=if_exists)
     if as_json:

@@ -45,7 +45,9 @@ def create(
     info = ws.schemas.create(
         catalog, schema, comment=comment, owner=ws.settings.user, if_not_exists=if_not_exists
     )
-    emit_mapping(f"schema {info.full_name}", {"name": info.full_name, "comment": info.comment}, as_json)
+    emit_mapping(
+        f"schema {info.full_name}", {"name": info.full_name, "comment": info.comment}, as_json
+    )
 
 
 @app.command("describe")

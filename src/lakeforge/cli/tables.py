@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,8 +22,12 @@ _LIST_COLUMNS = ["name", "primary_keys", "timeseries_key", "description", "owner
 def _describe(info: TableInfo, version: int) -> dict[str, Any]:
     from lakeforge.cli.render import plain
 
-    data = plain(info)
-    data["columns"] = [f"{c.name} {c.data_type}{'' if c.nullable else ' not null'}" for c in info.columns]
+    data: dict[str, Any] = plain(info)
+    for stamp in ("created_at", "updated_at"):
+        data[stamp] = datetime.fromtimestamp(data[stamp] / 1000, tz=UTC).isoformat()
+    data["columns"] = [
+        f"{c.name} {c.data_type}{'' if c.nullable else ' not null'}" for c in info.columns
+    ]
     data["version"] = version
     return data
 
@@ -99,7 +104,9 @@ def create(
         decimal_to_float=decimal_to_float,
         if_not_exists=if_not_exists,
     )
-    emit_mapping(f"table {info.name}", _describe(info, ws.tables.snapshot(info.name).version()), as_json)
+    emit_mapping(
+        f"table {info.name}", _describe(info, ws.tables.snapshot(info.name).version()), as_json
+    )
 
 
 @app.command("describe")
@@ -109,7 +116,9 @@ def describe(ctx: typer.Context, name: str, as_json: JsonOption = False) -> None
 
     ws = open_workspace(ctx)
     info = ws.tables.get(name)
-    emit_mapping(f"table {info.name}", _describe(info, ws.tables.snapshot(info.name).version()), as_json)
+    emit_mapping(
+        f"table {info.name}", _describe(info, ws.tables.snapshot(info.name).version()), as_json
+    )
 
 
 @app.command("drop")
@@ -204,7 +213,9 @@ def history(
     from lakeforge.cli.render import emit_records
 
     entries = open_workspace(ctx).tables.history(name, limit)
-    emit_records(f"history of {name}", entries, ["version", "timestamp", "operation", "metrics"], as_json)
+    emit_records(
+        f"history of {name}", entries, ["version", "timestamp", "operation", "metrics"], as_json
+    )
 
 
 @app.command("clean")
@@ -216,7 +227,9 @@ def clean(ctx: typer.Context, name: str, as_json: JsonOption = False) -> None:
     if as_json:
         emit_json(report)
     else:
-        emit_message(f"removed {len(report.files)} file(s), {report.bytes} bytes, from {report.table}")
+        emit_message(
+            f"removed {len(report.files)} file(s), {report.bytes} bytes, from {report.table}"
+        )
 
 
 @app.command("vacuum")
@@ -230,7 +243,9 @@ def vacuum(
     """Delete data files unreferenced for longer than the retention window."""
     from lakeforge.cli.render import emit_json, emit_message
 
-    files = open_workspace(ctx).tables.vacuum(name, retention_hours=retention_hours, dry_run=dry_run)
+    files = open_workspace(ctx).tables.vacuum(
+        name, retention_hours=retention_hours, dry_run=dry_run
+    )
     if as_json:
         emit_json({"files": files, "dry_run": dry_run})
     else:
