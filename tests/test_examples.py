@@ -17,7 +17,10 @@ def test_foundation_walkthrough_runs(tmp_path: Path) -> None:
     script = ROOT / "examples" / "foundation" / "walkthrough.py"
     proc = subprocess.run(
         [sys.executable, str(script), str(tmp_path / "demo"), "--rows", "300"],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "revenue by region" in proc.stdout
@@ -30,7 +33,11 @@ def test_readme_python_snippet_runs(tmp_path: Path) -> None:
     assert blocks, "README has no python example"
     for code in blocks:
         proc = subprocess.run(
-            [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-            timeout=120, check=False,
+            [sys.executable, "-c", code],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         assert proc.returncode == 0, proc.stderr[-3000:]

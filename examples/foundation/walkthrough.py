@@ -87,8 +87,10 @@ def run(workspace: Path, seed: int, rows: int) -> dict[str, object]:
         description="One row per order",
         decimal_to_float=True,
     )
-    console.print(f"main.gold.orders: {rows} rows; automatic casts recorded:",
-                  orders.properties["lakeforge.create_casts"])
+    console.print(
+        f"main.gold.orders: {rows} rows; automatic casts recorded:",
+        orders.properties["lakeforge.create_casts"],
+    )
     ws.tables.create("main.gold.customers", data=gold_customers(seed), primary_keys=["customer_id"])
     ws.tables.create(
         "dev.scratch.targets",
@@ -98,16 +100,28 @@ def run(workspace: Path, seed: int, rows: int) -> dict[str, object]:
     console.print("created main.gold.customers (polars) and dev.scratch.targets (Arrow)")
 
     step("4. Merge, append with a new column, delete")
-    updates = pd.DataFrame({"order_id": [1, 2, rows + 1], "status": ["returned", "shipped", "placed"]})
+    updates = pd.DataFrame(
+        {"order_id": [1, 2, rows + 1], "status": ["returned", "shipped", "placed"]}
+    )
     merged = ws.tables.merge("main.gold.orders", updates)
-    console.print(f"merge: {merged.rows_updated} updated, {merged.rows_inserted} inserted "
-                  f"-> version {merged.version}")
-    late = pd.DataFrame({"order_id": [rows + 2], "customer_id": ["c001"], "amount": [42.0],
-                         "ordered_at": [datetime(2026, 4, 1, tzinfo=UTC)], "status": ["placed"],
-                         "channel": ["web"]})
+    console.print(
+        f"merge: {merged.rows_updated} updated, {merged.rows_inserted} inserted "
+        f"-> version {merged.version}"
+    )
+    late = pd.DataFrame(
+        {
+            "order_id": [rows + 2],
+            "customer_id": ["c001"],
+            "amount": [42.0],
+            "ordered_at": [datetime(2026, 4, 1, tzinfo=UTC)],
+            "status": ["placed"],
+            "channel": ["web"],
+        }
+    )
     appended = ws.tables.append("main.gold.orders", late)
-    console.print(f"append: added columns {list(appended.added_columns)} -> version "
-                  f"{appended.version}")
+    console.print(
+        f"append: added columns {list(appended.added_columns)} -> version {appended.version}"
+    )
     deleted = ws.tables.delete("main.gold.orders", "status = 'returned' AND amount < 20")
     console.print(f"delete: {deleted.rows_deleted} rows -> version {deleted.version}")
 
@@ -149,10 +163,15 @@ def run(workspace: Path, seed: int, rows: int) -> dict[str, object]:
     step("8. The same from the CLI")
     cli = [sys.executable, "-m", "lakeforge", "--workspace", str(workspace)]
     subprocess.run([*cli, "tables", "list", "main.gold"], check=True)
-    subprocess.run([*cli, "sql", "SELECT status, count(*) n FROM main.gold.orders GROUP BY 1"],
-                   check=True)
+    subprocess.run(
+        [*cli, "sql", "SELECT status, count(*) n FROM main.gold.orders GROUP BY 1"], check=True
+    )
     ws.close()
-    return {"tables": 3, "orders": now.num_rows, "versions": len(ws.tables.history("main.gold.orders"))}
+    return {
+        "tables": 3,
+        "orders": now.num_rows,
+        "versions": len(ws.tables.history("main.gold.orders")),
+    }
 
 
 def main() -> None:
@@ -165,7 +184,7 @@ def main() -> None:
     step("Done")
     console.print(summary)
     console.print(f"Explore: lakeforge -w {args.workspace} tables describe main.gold.orders")
-    console.print(f"         lakeforge -w {args.workspace} sql \"SELECT * FROM main.gold.customers\"")
+    console.print(f'         lakeforge -w {args.workspace} sql "SELECT * FROM main.gold.customers"')
 
 
 if __name__ == "__main__":

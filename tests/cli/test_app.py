@@ -71,13 +71,21 @@ def test_catalog_schema_table_lifecycle(cws: Path, tmp_path: Path) -> None:
     schemas = run_json(cws, "schemas", "list", "dev")
     assert [s["name"] for s in schemas] == ["default", "gold"]  # type: ignore[union-attr]
     info = run_json(
-        cws, "tables", "create", "dev.gold.orders",
-        "--schema", "id bigint, amount double, note string", "-k", "id",
+        cws,
+        "tables",
+        "create",
+        "dev.gold.orders",
+        "--schema",
+        "id bigint, amount double, note string",
+        "-k",
+        "id",
     )
     assert info["columns"] == ["id bigint not null", "amount double", "note string"]  # type: ignore[index]
     data = tmp_path / "orders.parquet"
     pq.write_table(pa.table({"id": [1, 2, 3], "amount": [1.0, 2.0, 3.0]}), data)
-    written = run_json(cws, "tables", "write", "dev.gold.orders", "--from", str(data), "--mode", "merge")
+    written = run_json(
+        cws, "tables", "write", "dev.gold.orders", "--from", str(data), "--mode", "merge"
+    )
     assert written["rows_inserted"] == 3  # type: ignore[index]
     rows = run_json(cws, "sql", "SELECT id, amount FROM dev.gold.orders ORDER BY id")
     assert rows == [{"id": 1, "amount": 1.0}, {"id": 2, "amount": 2.0}, {"id": 3, "amount": 3.0}]
@@ -147,8 +155,20 @@ def test_exit_code_mapping() -> None:
 
 def test_real_process_json_error_on_stderr(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "lakeforge", "-w", str(tmp_path / "none"), "sql", "SELECT 1", "--json"],
-        capture_output=True, text=True, timeout=60, check=False,
+        [
+            sys.executable,
+            "-m",
+            "lakeforge",
+            "-w",
+            str(tmp_path / "none"),
+            "sql",
+            "SELECT 1",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == exit_codes.CONFIGURATION
     error = json.loads(proc.stderr)["error"]
