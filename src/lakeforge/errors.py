@@ -36,6 +36,15 @@ Only the standard library is imported here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+
+def _rebuild_error(cls: type[LakeforgeError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """Unpickle a lakeforge error without calling its (keyword-specific) ``__init__``."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class LakeforgeError(Exception):
@@ -55,6 +64,11 @@ class LakeforgeError(Exception):
 
     def _render(self) -> str:
         return self.what if not self.fix else f"{self.what}. Fix: {self.fix}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take structured arguments, so the default ``cls(*self.args)`` cannot
+        # rebuild them; restore the attributes instead (errors cross process boundaries).
+        return (_rebuild_error, (type(self), self.args, dict(self.__dict__)))
 
 
 class ConfigurationError(LakeforgeError):
@@ -199,8 +213,9 @@ class NotEmptyError(LakeforgeError):
         self.kind = kind
         self.name = name
         self.children = list(children)
+        more = f" (and {len(self.children) - 10} more)" if len(self.children) > 10 else ""
         super().__init__(
-            f"{kind} {name!r} is not empty; it holds {', '.join(self.children[:10])}",
+            f"{kind} {name!r} is not empty; it holds {', '.join(self.children[:10])}{more}",
             "drop those first or pass cascade=True (CLI: --cascade)",
         )
 
@@ -254,7 +269,10 @@ class SqlError(LakeforgeError):
         self.query = query
         self.message = message
         short = query if len(query) <= 200 else query[:197] + "..."
-        super().__init__(f"SQL failed: {message} (query: {short})", fix)
+        super().__init__(
+            f"SQL failed: {message} (query: {short})",
+            fix or "check the statement; catalog.schema.table names refer to workspace tables",
+        )
 
 
 class RetryableError(LakeforgeError):

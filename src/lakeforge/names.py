@@ -1,8 +1,10 @@
 """Three-level names (``catalog.schema.name``): parse, validate, quote, map to storage paths.
 
-Parts are lowercased. A part may not be empty, contain ``.``, a space, ``/``, a control
-character (0x00-0x1F) or DEL (0x7F), and is at most 255 characters. One-part names take the
-current catalog and schema; two-part names take the current catalog.
+Parts are lowercased. A part may not be empty, contain ``.``, a space (or other whitespace),
+``/``, a control character (0x00-0x1F, DEL 0x7F, 0x80-0x9F) or a lone surrogate, and is at most
+255 characters (also after lowercasing). One-part names take the current catalog and schema;
+two-part names take the current catalog. :func:`storage_path` additionally keeps every path
+component within the 255-byte file name limit.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from pathlib import Path
 from lakeforge.errors import InvalidNameError, PathEscapeError
 
 MAX_PART_LENGTH = 255
-_FORBIDDEN = re.compile(r"[. /\x00-\x1f\x7f]")
+MAX_PATH_COMPONENT_BYTES = 255
+# '.', '/', any whitespace (\s is Unicode-aware), C0/DEL/C1 controls and lone surrogates.
+_FORBIDDEN = re.compile(r"[./\s\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _RESERVED_LEGACY = frozenset({"hive_metastore", "spark_catalog"})
 
 
@@ -23,7 +27,12 @@ def _describe_char(char: str) -> str:
         return "a space"
     if char in "./":
         return repr(char)
-    return f"control character 0x{ord(char):02x}"
+    code = ord(char)
+    if code < 0x20 or 0x7F <= code <= 0x9F:
+        return f"control character 0x{code:02x}"
+    if 0xD800 <= code <= 0xDFFF:
+        return f"lone surrogate U+{code:04X}"
+    return f"whitespace U+{code:04X}"
 
 
 def validate_part(part: str, *, name: str | None = None, role: str = "name") -> str:
@@ -42,14 +51,17 @@ def validate_part(part: str, *, name: str | None = None, role: str = "name") -> 
         raise InvalidNameError(str(whole), str(part), f"({role}) must be a string")
     if part == "":
         raise InvalidNameError(whole, part, f"({role}) is empty")
-    if len(part) > MAX_PART_LENGTH:
+    lowered = part.lower()
+    # Lowercasing can lengthen a part (e.g. U+0130), so the limit applies to both forms.
+    length = max(len(part), len(lowered))
+    if length > MAX_PART_LENGTH:
         raise InvalidNameError(
-            whole, part[:40] + "...", f"({role}) is {len(part)} characters, over {MAX_PART_LENGTH}"
+            whole, part[:40] + "...", f"({role}) is {length} characters, over {MAX_PART_LENGTH}"
         )
-    bad = _FORBIDDEN.search(part)
+    bad = _FORBIDDEN.search(part) or _FORBIDDEN.search(lowered)
     if bad:
         raise InvalidNameError(whole, part, f"({role}) contains {_describe_char(bad.group())}")
-    return part.lower()
+    return lowered
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -62,6 +74,14 @@ class ObjectName:
 
     def __str__(self) -> str:
         return self.full
+
+    def __post_init__(self) -> None:
+        # Every ObjectName is valid and lowercased, however it was built.
+        whole = ".".join(str(p) for p in (self.catalog, self.schema, self.name))
+        for role in ("catalog", "schema", "name"):
+            value = validate_part(getattr(self, role), name=whole, role=role)
+            if value != getattr(self, role):
+                object.__setattr__(self, role, value)
 
     @property
     def full(self) -> str:
@@ -83,10 +103,20 @@ class ObjectName:
         return (self.catalog, self.schema, self.name)
 
 
-def _split(text: str) -> list[str]:
+def _split(text: str, limit: int, roles: tuple[str, ...]) -> list[str]:
     if not isinstance(text, str):
         raise InvalidNameError(repr(text), repr(text), "is not a string")
-    return text.split(".")
+    parts = text.split(".")
+    if len(parts) > limit:
+        # Everything after the last allowed dot is what the last part would be: name it.
+        rest = ".".join(parts[limit - 1 :])
+        raise InvalidNameError(
+            text,
+            rest,
+            f"({roles[-1]}) contains '.': at most {limit} dot-separated parts are allowed, "
+            f"found {len(parts)}",
+        )
+    return parts
 
 
 def parse_name(
@@ -99,13 +129,9 @@ def parse_name(
     """
     if isinstance(text, ObjectName):
         return text
-    parts = _split(text)
-    if len(parts) > 3:
-        raise InvalidNameError(
-            text, parts[-1], f"has {len(parts)} dot-separated parts, at most 3 are allowed"
-        )
-    padded = [current_catalog, current_schema][: 3 - len(parts)] + parts
     roles = ("catalog", "schema", "name")
+    parts = _split(text, 3, roles)
+    padded = [current_catalog, current_schema][: 3 - len(parts)] + parts
     catalog, schema, name = (
         validate_part(p, name=text, role=r) for p, r in zip(padded, roles, strict=True)
     )
@@ -114,9 +140,7 @@ def parse_name(
 
 def parse_schema_name(text: str, *, current_catalog: str = "main") -> tuple[str, str]:
     """Parse ``schema`` or ``catalog.schema`` into validated ``(catalog, schema)``."""
-    parts = _split(text)
-    if len(parts) > 2:
-        raise InvalidNameError(text, parts[-1], "is a schema name with more than 2 parts")
+    parts = _split(text, 2, ("catalog", "schema"))
     padded = [current_catalog][: 2 - len(parts)] + parts
     return (
         validate_part(padded[0], name=text, role="catalog"),
@@ -141,10 +165,22 @@ def storage_path(root: Path, *parts: str) -> Path:
         InvalidNameError: A part is invalid.
         PathEscapeError: The resolved path would leave ``root``.
     """
-    joined = ".".join(parts)
+    joined = ".".join(str(p) for p in parts)
+    if not parts:
+        raise InvalidNameError(joined, joined, "is empty: a storage path needs at least one part")
     checked = [validate_part(p, name=joined) for p in parts]
+    for original, part in zip(parts, checked, strict=True):
+        size = len(part.encode("utf-8"))
+        if size > MAX_PATH_COMPONENT_BYTES:
+            raise InvalidNameError(
+                joined,
+                original[:40] + "...",
+                f"is {size} bytes in UTF-8, over the {MAX_PATH_COMPONENT_BYTES}-byte file name "
+                "limit",
+                "use a shorter name (non-ASCII characters take 2-4 bytes each)",
+            )
     base = root.resolve()
     path = base.joinpath(*checked).resolve()
-    if path != base and base not in path.parents:
+    if base not in path.parents:
         raise PathEscapeError(joined, str(path), str(base))
     return path

@@ -9,7 +9,9 @@ reads ``os.environ``.
 from __future__ import annotations
 
 import getpass
+import math
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -81,7 +83,7 @@ class Settings:
         return self.workspace / "runs"
 
 
-# name -> (env var suffix, config-file key, parser)
+# name -> (env var suffix, config-file key)
 _FIELDS: dict[str, tuple[str, str]] = {
     "metadata_url": ("METADATA_URL", "metadata_url"),
     "current_catalog": ("CURRENT_CATALOG", "current_catalog"),
@@ -104,9 +106,17 @@ def find_workspace(
     return (Path.cwd() / DEFAULT_WORKSPACE).resolve()
 
 
+# The name-part rules of lakeforge.names (a sibling layer, so not importable from here).
+_BAD_NAME_CHAR = re.compile(r"[./\s\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def _read_config_file(path: Path) -> dict[str, Any]:
-    if not path.is_file():
+    if not path.exists():
         return {}
+    if not path.is_file():
+        raise ConfigurationError(
+            str(path), "<not a file>", "is not a regular file", "remove it or make it a TOML file"
+        )
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
@@ -128,17 +138,30 @@ def _read_config_file(path: Path) -> dict[str, Any]:
 def _coerce(name: str, raw: Any, source: str) -> Any:
     if name == "commit_timeout_s":
         try:
-            value = float(raw)
-        except (TypeError, ValueError):
+            # bool is an int subclass: `commit_timeout_s = true` must not mean one second.
+            value = -1.0 if isinstance(raw, bool) else float(raw)
+        except (TypeError, ValueError, OverflowError):
             value = -1.0
-        if not value > 0:
+        if not (value > 0 and math.isfinite(value)):
             raise ConfigurationError(
-                source, raw, "must be a positive number of seconds", "set e.g. 60"
+                source, raw, "must be a positive, finite number of seconds", "set e.g. 60"
             )
         return value
     if not isinstance(raw, str) or not raw.strip():
         raise ConfigurationError(source, raw, "must be a non-empty string", "set a text value")
-    return raw.strip()
+    text = raw.strip()
+    if name in {"current_catalog", "current_schema"}:
+        text = text.lower()
+        bad = _BAD_NAME_CHAR.search(text)
+        if bad or len(text) > 255:
+            problem = f"contains the character {bad.group()!r}" if bad else "is over 255 characters"
+            raise ConfigurationError(
+                source,
+                raw,
+                f"{problem}; it must be one name part",
+                "use a plain identifier such as 'main' or 'default'",
+            )
+    return text
 
 
 def _default_user(environ: Mapping[str, str]) -> str:
@@ -178,9 +201,6 @@ def resolve_settings(
             values[name] = _coerce(name, config[key], f"{CONFIG_FILE}:{key}")
     values.setdefault("metadata_url", f"sqlite:///{root / 'catalog.db'}")
     values.setdefault("user", _default_user(environ))
-    for part in ("current_catalog", "current_schema"):
-        if part in values:
-            values[part] = values[part].lower()
     return Settings(
         workspace=root,
         mlflow_tracking_uri=environ.get("MLFLOW_TRACKING_URI") or None,

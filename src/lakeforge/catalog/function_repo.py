@@ -11,15 +11,13 @@ from lakeforge.catalog import relations as rel
 from lakeforge.catalog.namespace_repo import schema_id
 from lakeforge.catalog.records import FunctionInfo, FunctionParameter, now_ms
 from lakeforge.errors import AlreadyExistsError, FunctionNotFoundError
-from lakeforge.names import ObjectName
+from lakeforge.names import ObjectName, validate_part
 
 
 def _function_row(conn: Connection, name: ObjectName) -> Row[Any]:
     sid = schema_id(conn, name.catalog, name.schema)
     f = rel.functions.c
-    row = conn.execute(
-        select(rel.functions).where(f.schema_id == sid, f.name == name.name)
-    ).first()
+    row = conn.execute(select(rel.functions).where(f.schema_id == sid, f.name == name.name)).first()
     if row is None:
         existing = conn.execute(select(f.name).where(f.schema_id == sid)).scalars().all()
         raise FunctionNotFoundError(
@@ -73,20 +71,26 @@ class FunctionRepository:
             with self._engine.begin() as conn:
                 sid = schema_id(conn, info.name.catalog, info.name.schema)
                 f = rel.functions.c
+                replaced = False
                 if replace:
                     done = conn.execute(
                         rel.functions.update()
                         .where(f.schema_id == sid, f.name == info.name.name)
                         .values(**values)
                     )
-                    if done.rowcount:
-                        return self.get(info.name)
-                conn.execute(
-                    rel.functions.insert().values(
-                        schema_id=sid, name=info.name.name, function_id=info.function_id,
-                        created_at=stamp, **values,
+                    replaced = bool(done.rowcount)
+                if not replaced:
+                    conn.execute(
+                        rel.functions.insert().values(
+                            schema_id=sid,
+                            name=info.name.name,
+                            function_id=info.function_id,
+                            created_at=stamp,
+                            **values,
+                        )
                     )
-                )
+            # Read back only after commit: a read inside the transaction would use another
+            # connection and see the previous version of a replaced function.
         except IntegrityError:
             raise AlreadyExistsError("function", info.name.full) from None
         return self.get(info.name)
@@ -98,6 +102,8 @@ class FunctionRepository:
 
     def list(self, catalog: str, schema: str) -> list[FunctionInfo]:
         """Functions of one schema, by name."""
+        catalog = validate_part(catalog, role="catalog")
+        schema = validate_part(schema, role="schema")
         with self._engine.connect() as conn:
             sid = schema_id(conn, catalog, schema)
             rows = conn.execute(

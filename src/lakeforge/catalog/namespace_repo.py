@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, Table, select
+from sqlalchemy import Connection, CursorResult, Engine, Row, Table, select
 from sqlalchemy.exc import IntegrityError
 
 from lakeforge.catalog import relations as rel
@@ -20,6 +21,13 @@ from lakeforge.errors import (
 from lakeforge.names import validate_part
 
 DEFAULT_SCHEMA = "default"
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """Primary key of the row an INSERT just wrote."""
+    key = result.inserted_primary_key
+    assert key is not None, "INSERT returned no primary key"
+    return int(key[0])
 
 
 def catalog_id(conn: Connection, catalog: str) -> int:
@@ -70,7 +78,9 @@ def merge_tags(
     merged = {**current, **check_tags(set_)}
     for key in unset:
         merged.pop(key, None)
-    conn.execute(table.update().where(table.c.id == row_id).values(tags=merged, updated_at=now_ms()))
+    conn.execute(
+        table.update().where(table.c.id == row_id).values(tags=merged, updated_at=now_ms())
+    )
     return merged
 
 
@@ -106,14 +116,22 @@ class CatalogRepository:
             with self._engine.begin() as conn:
                 result = conn.execute(
                     rel.catalogs.insert().values(
-                        name=name, comment=comment, owner=owner, tags={}, created_at=stamp,
+                        name=name,
+                        comment=comment,
+                        owner=owner,
+                        tags={},
+                        created_at=stamp,
                         updated_at=stamp,
                     )
                 )
                 conn.execute(
                     rel.schemas.insert().values(
-                        catalog_id=result.inserted_primary_key[0], name=DEFAULT_SCHEMA,
-                        comment="Default schema", owner=owner, tags={}, created_at=stamp,
+                        catalog_id=inserted_id(result),
+                        name=DEFAULT_SCHEMA,
+                        comment="Default schema",
+                        owner=owner,
+                        tags={},
+                        created_at=stamp,
                         updated_at=stamp,
                     )
                 )
@@ -155,7 +173,7 @@ class CatalogRepository:
             cid = catalog_id(conn, validate_part(name, role="catalog"))
             return merge_tags(conn, rel.catalogs, cid, set_ or {}, unset)
 
-    def children(self, name: str) -> list[str]:
+    def children(self, name: str) -> builtins.list[str]:
         """Full names of the tables and functions under a catalog."""
         with self._engine.connect() as conn:
             cid = catalog_id(conn, validate_part(name, role="catalog"))
@@ -220,8 +238,13 @@ class SchemaRepository:
             with self._engine.begin() as conn:
                 conn.execute(
                     rel.schemas.insert().values(
-                        catalog_id=catalog_id(conn, catalog), name=name, comment=comment,
-                        owner=owner, tags={}, created_at=stamp, updated_at=stamp,
+                        catalog_id=catalog_id(conn, catalog),
+                        name=name,
+                        comment=comment,
+                        owner=owner,
+                        tags={},
+                        created_at=stamp,
+                        updated_at=stamp,
                     )
                 )
         except IntegrityError:
@@ -251,7 +274,9 @@ class SchemaRepository:
     def set_comment(self, catalog: str, name: str, comment: str | None) -> SchemaInfo:
         """Replace a schema's comment."""
         with self._engine.begin() as conn:
-            sid = schema_id(conn, validate_part(catalog), validate_part(name))
+            sid = schema_id(
+                conn, validate_part(catalog, role="catalog"), validate_part(name, role="schema")
+            )
             conn.execute(
                 rel.schemas.update()
                 .where(rel.schemas.c.id == sid)
@@ -268,13 +293,17 @@ class SchemaRepository:
     ) -> dict[str, str]:
         """Set and/or remove tags; returns the resulting tags."""
         with self._engine.begin() as conn:
-            sid = schema_id(conn, validate_part(catalog), validate_part(name))
+            sid = schema_id(
+                conn, validate_part(catalog, role="catalog"), validate_part(name, role="schema")
+            )
             return merge_tags(conn, rel.schemas, sid, set_ or {}, unset)
 
-    def children(self, catalog: str, name: str) -> list[str]:
+    def children(self, catalog: str, name: str) -> builtins.list[str]:
         """Full names of the tables and functions in a schema."""
         with self._engine.connect() as conn:
-            sid = schema_id(conn, validate_part(catalog), validate_part(name))
+            sid = schema_id(
+                conn, validate_part(catalog, role="catalog"), validate_part(name, role="schema")
+            )
             return _objects_under(conn, rel.schemas.c.id == sid)
 
     def drop(self, catalog: str, name: str, *, cascade: bool = False) -> None:

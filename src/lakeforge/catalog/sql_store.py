@@ -36,10 +36,15 @@ def make_engine(url: str) -> Engine:
         raise ConfigurationError(
             "metadata_url", url, "is not a database URL", "use sqlite:///path or postgresql://..."
         ) from exc
+    if parsed.drivername == "postgres":  # the libpq/Heroku spelling SQLAlchemy dropped
+        parsed = parsed.set(drivername="postgresql")
     backend = parsed.get_backend_name()
     if backend not in {"sqlite", "postgresql"}:
         raise ConfigurationError(
-            "metadata_url", url, f"backend {backend!r} is not supported", "use sqlite or postgresql"
+            "metadata_url",
+            parsed.render_as_string(hide_password=True),
+            f"backend {backend!r} is not supported",
+            "use sqlite:///path or postgresql://user@host/db",
         )
     if backend == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -67,7 +72,13 @@ class MetadataStore:
     def __init__(self, url: str, *, migrate_to: int = LATEST_VERSION, where: str = "") -> None:
         self.url = url
         self.engine = make_engine(url)
-        self.version = migrate(self.engine, target=migrate_to, where=where or url)
+        try:
+            self.version = migrate(
+                self.engine, target=migrate_to, where=where or self.engine.url.render_as_string()
+            )
+        except BaseException:
+            self.engine.dispose()
+            raise
         self.catalogs = CatalogRepository(self.engine)
         self.schemas = SchemaRepository(self.engine)
         self.tables = TableRepository(self.engine)
@@ -76,3 +87,9 @@ class MetadataStore:
     def close(self) -> None:
         """Release pooled connections."""
         self.engine.dispose()
+
+    def __enter__(self) -> MetadataStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

@@ -9,10 +9,15 @@ from sqlalchemy import Connection, Engine, Row, select
 from sqlalchemy.exc import IntegrityError
 
 from lakeforge.catalog import relations as rel
-from lakeforge.catalog.namespace_repo import merge_tags, schema_id
+from lakeforge.catalog.namespace_repo import inserted_id, merge_tags, schema_id
 from lakeforge.catalog.records import ColumnInfo, TableInfo, now_ms
-from lakeforge.errors import AlreadyExistsError, NotFoundError, TableNotFoundError
-from lakeforge.names import ObjectName
+from lakeforge.errors import (
+    AlreadyExistsError,
+    NotFoundError,
+    TableNotFoundError,
+    ValidationError,
+)
+from lakeforge.names import ObjectName, validate_part
 
 
 def _table_pk(conn: Connection, name: ObjectName) -> int:
@@ -37,6 +42,36 @@ def _columns(conn: Connection, table_pk: int) -> tuple[ColumnInfo, ...]:
         .order_by(c.position)
     ).all()
     return tuple(ColumnInfo(r.name, r.data_type, bool(r.nullable), r.comment) for r in rows)
+
+
+def _check_columns(
+    table: str,
+    columns: Sequence[ColumnInfo],
+    primary_keys: Sequence[str],
+    timeseries_key: str | None,
+    partition_columns: Sequence[str],
+) -> None:
+    """Column names are unique and every key/partition column is one of them."""
+    names = [c.name for c in columns]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValidationError(
+            f"table {table!r}: column name(s) {repeated} appear more than once",
+            "give every column a distinct name",
+        )
+    if timeseries_key is not None and timeseries_key not in primary_keys:
+        raise ValidationError(
+            f"table {table!r}: timeseries key {timeseries_key!r} is not one of the primary keys "
+            f"{list(primary_keys)}",
+            f"add {timeseries_key!r} to primary_keys",
+        )
+    for role, cols in (("primary key", primary_keys), ("partition", partition_columns)):
+        missing = [c for c in cols if c not in names]
+        if missing:
+            raise ValidationError(
+                f"table {table!r}: {role} column(s) {missing} are not among the columns {names}",
+                "fix the column names or add the columns",
+            )
 
 
 def _write_columns(conn: Connection, table_pk: int, columns: Sequence[ColumnInfo]) -> None:
@@ -90,6 +125,13 @@ class TableRepository:
         Raises:
             AlreadyExistsError: A table of that name is registered.
         """
+        _check_columns(
+            info.name.full,
+            info.columns,
+            info.primary_keys,
+            info.timeseries_key,
+            info.partition_columns,
+        )
         stamp = now_ms()
         try:
             with self._engine.begin() as conn:
@@ -112,7 +154,7 @@ class TableRepository:
                         updated_at=stamp,
                     )
                 )
-                _write_columns(conn, result.inserted_primary_key[0], info.columns)
+                _write_columns(conn, inserted_id(result), info.columns)
         except IntegrityError:
             raise AlreadyExistsError("table", info.name.full) from None
         return self.get(info.name)
@@ -134,6 +176,8 @@ class TableRepository:
 
     def list(self, catalog: str, schema: str) -> list[TableInfo]:
         """Tables of one schema, by name."""
+        catalog = validate_part(catalog, role="catalog")
+        schema = validate_part(schema, role="schema")
         with self._engine.connect() as conn:
             sid = schema_id(conn, catalog, schema)
             rows = conn.execute(
@@ -152,6 +196,18 @@ class TableRepository:
         """Replace columns and/or description; merge ``properties`` into the stored ones."""
         with self._engine.begin() as conn:
             pk = _table_pk(conn, name)
+            if columns is not None:
+                t = rel.tables.c
+                roles = conn.execute(
+                    select(t.primary_keys, t.timeseries_key, t.partition_columns).where(t.id == pk)
+                ).one()
+                _check_columns(
+                    name.full,
+                    columns,
+                    roles.primary_keys or (),
+                    roles.timeseries_key,
+                    roles.partition_columns or (),
+                )
             values: dict[str, Any] = {"updated_at": now_ms()}
             if description is not None:
                 values["description"] = description

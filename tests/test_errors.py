@@ -1,0 +1,190 @@
+"""The error tree: hierarchy, naming, messages, retryability, pickling, stdlib-only imports."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import pickle
+import sys
+from pathlib import Path
+
+import pytest
+
+import lakeforge.errors as errors_module
+from lakeforge import errors as e
+
+ALL_ERRORS = [
+    obj
+    for obj in vars(e).values()
+    if isinstance(obj, type) and issubclass(obj, BaseException) and obj.__module__ == e.__name__
+]
+
+# One realistic instance of every error class, with the value that must show in the message.
+EXAMPLES: dict[type[e.LakeforgeError], tuple[e.LakeforgeError, str]] = {
+    e.LakeforgeError: (e.LakeforgeError("something failed", "do this"), "something failed"),
+    e.ConfigurationError: (
+        e.ConfigurationError("LAKEFORGE_USER", "  ", "must be a non-empty string", "set it"),
+        "'  '",
+    ),
+    e.MissingExtraError: (
+        e.MissingExtraError("psycopg", "postgres", "a PostgreSQL store"),
+        "psycopg",
+    ),
+    e.WorkspaceError: (e.WorkspaceError("/tmp/ws", "is missing", "run lakeforge init"), "/tmp/ws"),
+    e.MigrationError: (e.MigrationError("/tmp/ws", "version 9 is too new", "upgrade"), "version 9"),
+    e.InvalidNameError: (e.InvalidNameError("a b.c", "a b", "contains a space"), "'a b'"),
+    e.PathEscapeError: (e.PathEscapeError("x", "/etc/x", "/ws/warehouse"), "/etc/x"),
+    e.NotFoundError: (e.NotFoundError("thing", ["a", "b"]), "'thing'"),
+    e.CatalogNotFoundError: (e.CatalogNotFoundError("nope", ["main", "dev"]), "'nope'"),
+    e.SchemaNotFoundError: (e.SchemaNotFoundError("main.nope", ["main.default"]), "'main.nope'"),
+    e.TableNotFoundError: (e.TableNotFoundError("main.default.t", []), "'main.default.t'"),
+    e.FunctionNotFoundError: (e.FunctionNotFoundError("main.default.f", []), "'main.default.f'"),
+    e.VersionNotFoundError: (e.VersionNotFoundError("7", ["0", "1"]), "'7'"),
+    e.AlreadyExistsError: (e.AlreadyExistsError("table", "main.default.t"), "'main.default.t'"),
+    e.NotEmptyError: (e.NotEmptyError("schema", "main.s", ["main.s.t"]), "main.s.t"),
+    e.ValidationError: (e.ValidationError("column 'x' is bad", "rename it"), "'x'"),
+    e.SchemaMismatchError: (
+        e.SchemaMismatchError("main.default.t", "column y missing", "add y"),
+        "column y",
+    ),
+    e.DuplicateKeyError: (e.DuplicateKeyError("main.default.t", ["id"], {"id": 3}, 2), "'id': 3"),
+    e.UnsupportedFrameError: (e.UnsupportedFrameError("builtins.list"), "builtins.list"),
+    e.UnsafeOperationError: (
+        e.UnsafeOperationError("retention 0h is below 168h", "pass a longer retention"),
+        "0h",
+    ),
+    e.SqlError: (e.SqlError("SELEC 1", "syntax error"), "SELEC 1"),
+    e.RetryableError: (e.RetryableError("store busy", "retry"), "store busy"),
+    e.CommitConflictError: (e.CommitConflictError("main.default.t", "append", 5, 60.0), "5 times"),
+}
+
+
+def test_examples_cover_every_error_class() -> None:
+    assert set(EXAMPLES) == set(ALL_ERRORS)
+
+
+@pytest.mark.parametrize("cls", ALL_ERRORS, ids=lambda c: c.__name__)
+def test_every_error_derives_from_lakeforge_error_and_is_named_error(cls: type) -> None:
+    assert issubclass(cls, e.LakeforgeError)
+    assert issubclass(cls, Exception)
+    assert cls.__name__.endswith("Error")
+    assert cls.__doc__
+
+
+@pytest.mark.parametrize("cls", ALL_ERRORS, ids=lambda c: c.__name__)
+def test_messages_carry_what_value_and_fix(cls: type[e.LakeforgeError]) -> None:
+    err, value = EXAMPLES[cls]
+    message = str(err)
+    assert type(err) is cls
+    assert err.what and err.what in message
+    assert value in message
+    assert err.fix, f"{cls.__name__} has no fix"
+    assert message.endswith(f". Fix: {err.fix}")
+
+
+@pytest.mark.parametrize("cls", ALL_ERRORS, ids=lambda c: c.__name__)
+def test_retryable_flag(cls: type[e.LakeforgeError]) -> None:
+    assert cls.retryable is issubclass(cls, e.RetryableError)
+    assert EXAMPLES[cls][0].retryable is issubclass(cls, e.RetryableError)
+
+
+@pytest.mark.parametrize("cls", ALL_ERRORS, ids=lambda c: c.__name__)
+def test_errors_survive_pickling(cls: type[e.LakeforgeError]) -> None:
+    err = EXAMPLES[cls][0]
+    copy = pickle.loads(pickle.dumps(err))
+    assert type(copy) is cls
+    assert str(copy) == str(err)
+    assert copy.args == err.args
+    assert vars(copy) == vars(err)
+
+
+def test_hierarchy_matches_the_documented_tree() -> None:
+    parents = {
+        e.ConfigurationError: e.LakeforgeError,
+        e.MissingExtraError: e.ConfigurationError,
+        e.WorkspaceError: e.LakeforgeError,
+        e.MigrationError: e.WorkspaceError,
+        e.InvalidNameError: e.LakeforgeError,
+        e.PathEscapeError: e.InvalidNameError,
+        e.NotFoundError: e.LakeforgeError,
+        e.CatalogNotFoundError: e.NotFoundError,
+        e.SchemaNotFoundError: e.NotFoundError,
+        e.TableNotFoundError: e.NotFoundError,
+        e.FunctionNotFoundError: e.NotFoundError,
+        e.VersionNotFoundError: e.NotFoundError,
+        e.AlreadyExistsError: e.LakeforgeError,
+        e.NotEmptyError: e.LakeforgeError,
+        e.ValidationError: e.LakeforgeError,
+        e.SchemaMismatchError: e.ValidationError,
+        e.DuplicateKeyError: e.ValidationError,
+        e.UnsupportedFrameError: e.ValidationError,
+        e.UnsafeOperationError: e.ValidationError,
+        e.SqlError: e.LakeforgeError,
+        e.RetryableError: e.LakeforgeError,
+        e.CommitConflictError: e.RetryableError,
+    }
+    for cls, parent in parents.items():
+        assert cls.__bases__ == (parent,), cls.__name__
+
+
+def test_structured_attributes() -> None:
+    cfg = e.ConfigurationError("LAKEFORGE_X", 3, "bad", "fix it")
+    assert (cfg.setting, cfg.value, cfg.fix) == ("LAKEFORGE_X", 3, "fix it")
+    extra = e.MissingExtraError("psycopg", "postgres", "PostgreSQL")
+    assert (extra.package, extra.extra) == ("psycopg", "postgres")
+    assert 'pip install "lakeforge[postgres]"' in str(extra)
+    escape = e.PathEscapeError("a.b", "/x", "/root")
+    assert (escape.name, escape.part, escape.path, escape.root) == ("a.b", "a.b", "/x", "/root")
+    conflict = e.CommitConflictError("t", "merge", 3, 1.25)
+    assert (conflict.table, conflict.attempts, conflict.seconds) == ("t", 3, 1.25)
+    assert "1.2s" in str(conflict) or "1.3s" in str(conflict)
+
+
+def test_not_found_lists_what_exists_sorted_and_capped() -> None:
+    err = e.TableNotFoundError("main.s.x", [f"main.s.t{i:02d}" for i in range(25, 0, -1)])
+    message = str(err)
+    assert "existing tables in that schema: main.s.t01, main.s.t02" in message
+    assert "main.s.t20" in message
+    assert "main.s.t21" not in message
+    assert "(and 5 more)" in message
+    assert err.existing[0] == "main.s.t25"  # the attribute keeps every name
+
+
+def test_not_found_with_nothing_existing_says_so() -> None:
+    assert "there are no catalogs yet" in str(e.CatalogNotFoundError("x"))
+
+
+def test_not_empty_lists_children_and_counts_the_rest() -> None:
+    children = [f"main.s.t{i:02d}" for i in range(12)]
+    message = str(e.NotEmptyError("schema", "main.s", children))
+    assert "main.s.t09" in message
+    assert "main.s.t10" not in message
+    assert "(and 2 more)" in message
+    assert "cascade=True" in message
+
+
+def test_sql_error_shortens_long_queries() -> None:
+    query = "SELECT " + "x, " * 200 + "1"
+    err = e.SqlError(query, "boom")
+    assert err.query == query
+    assert "..." in str(err)
+    assert query not in str(err)
+
+
+def test_lakeforge_error_without_fix_is_just_what() -> None:
+    assert str(e.LakeforgeError("plain")) == "plain"
+
+
+def test_errors_module_imports_only_the_standard_library() -> None:
+    tree = ast.parse(Path(inspect.getfile(errors_module)).read_text())
+    imported: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, "errors.py must not use relative imports"
+            assert node.module is not None
+            imported.add(node.module.split(".")[0])
+    assert imported, "expected at least one import"
+    not_stdlib = sorted(imported - set(sys.stdlib_module_names) - {"__future__"})
+    assert not_stdlib == []
