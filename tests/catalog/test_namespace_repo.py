@@ -261,10 +261,21 @@ def test_children_lists_tables_and_functions(store: MetadataStore) -> None:
     _add_function(store, "main.gold.double_it")
     assert store.schemas.children("main", "gold") == ["main.gold.double_it", "main.gold.orders"]
     assert store.catalogs.children("main") == [
+        "main.gold",
         "main.default.users",
         "main.gold.double_it",
         "main.gold.orders",
     ]
+
+
+def test_catalog_with_only_an_empty_extra_schema_is_not_empty(store: MetadataStore) -> None:
+    """Reference RESTRICT semantics: schemas other than `default` block a plain drop."""
+    store.catalogs.create("dev")
+    store.schemas.create("dev", "scratch")
+    with pytest.raises(NotEmptyError, match=r"dev\.scratch"):
+        store.catalogs.drop("dev")
+    store.schemas.drop("dev", "scratch")
+    store.catalogs.drop("dev")
 
 
 def test_drop_non_empty_schema_without_cascade_is_refused(store: MetadataStore) -> None:

@@ -174,17 +174,18 @@ class CatalogRepository:
             return merge_tags(conn, rel.catalogs, cid, set_ or {}, unset)
 
     def children(self, name: str) -> builtins.list[str]:
-        """Full names of the tables and functions under a catalog."""
+        """What keeps a catalog from being dropped without cascade: schemas other than
+        ``default`` and every table and function under it (reference RESTRICT semantics)."""
+        catalog = validate_part(name, role="catalog")
         with self._engine.connect() as conn:
-            cid = catalog_id(conn, validate_part(name, role="catalog"))
-            return _objects_under(conn, rel.schemas.c.catalog_id == cid)
+            return _catalog_children(conn, catalog, catalog_id(conn, catalog))
 
     def drop(self, name: str, *, cascade: bool = False) -> None:
         """Drop a catalog's metadata (the caller removes table data first or after)."""
         name = validate_part(name, role="catalog")
         with self._engine.begin() as conn:
             cid = catalog_id(conn, name)
-            inside = _objects_under(conn, rel.schemas.c.catalog_id == cid)
+            inside = _catalog_children(conn, name, cid)
             if inside and not cascade:
                 raise NotEmptyError("catalog", name, inside)
             conn.execute(rel.catalogs.delete().where(rel.catalogs.c.id == cid))
@@ -201,6 +202,15 @@ def _objects_under(conn: Connection, schema_filter: Any) -> list[str]:
         ).all()
         found.extend(f"{a}.{b}.{n}" for a, b, n in rows)
     return sorted(found)
+
+
+def _catalog_children(conn: Connection, catalog: str, cid: int) -> list[str]:
+    s = rel.schemas.c
+    extra = conn.execute(
+        select(s.name).where(s.catalog_id == cid, s.name != DEFAULT_SCHEMA)
+    ).scalars()
+    schemas = sorted(f"{catalog}.{n}" for n in extra)
+    return schemas + _objects_under(conn, s.catalog_id == cid)
 
 
 def _schema(catalog: str, row: Row[Any]) -> SchemaInfo:
