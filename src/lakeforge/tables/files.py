@@ -14,8 +14,14 @@ FORMATS = ("parquet", "csv", "json")
 def detect_format(path: Path) -> str:
     """File format from the extension."""
     suffix = path.suffix.lower().lstrip(".")
-    fmt = {"pq": "parquet", "parquet": "parquet", "csv": "csv", "json": "json", "jsonl": "json",
-           "ndjson": "json"}.get(suffix)
+    fmt = {
+        "pq": "parquet",
+        "parquet": "parquet",
+        "csv": "csv",
+        "json": "json",
+        "jsonl": "json",
+        "ndjson": "json",
+    }.get(suffix)
     if fmt is None:
         raise ValidationError(
             f"cannot tell the format of {str(path)!r} from its extension",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from lakeforge.engines.engine import Engine
 from lakeforge.errors import InvalidNameError, NotFoundError, SqlError
+from lakeforge.names import ObjectName
 from lakeforge.tables import reader
 
 if TYPE_CHECKING:
@@ -20,23 +22,28 @@ class _Resolver:
 
     def __init__(self, tables: TableStore) -> None:
         self.tables = tables
-        self.unresolved: list[str] = []
+        self.unresolved: list[ObjectName] = []
+
+    def _name(self, catalog: str, schema: str, name: str) -> ObjectName:
+        # Parts as the parser split them: a quoted "a.b" is one (invalid) part, never a path.
+        parts = [p for p in (catalog, schema, name) if p]
+        settings = self.tables.settings
+        padded = [settings.current_catalog, settings.current_schema][: 3 - len(parts)] + parts
+        return ObjectName(*padded)
 
     def __call__(self, catalog: str, schema: str, name: str) -> pads.Dataset | None:
-        written = ".".join(p for p in (catalog, schema, name) if p)
         try:
-            obj = self.tables.resolve(written)
+            obj = self._name(catalog, schema, name)
         except InvalidNameError:
             if catalog or schema:
                 raise
-            self.unresolved.append(name)  # e.g. a quoted file path for DuckDB's readers
-            return None
+            return None  # e.g. a quoted file path for DuckDB's readers
         try:
             snapshot = self.tables.snapshot(obj)
         except NotFoundError:
             if catalog or schema:
                 raise
-            self.unresolved.append(name)  # maybe a CTE or a DuckDB-side name
+            self.unresolved.append(obj)  # maybe a DuckDB-side name
             return None
         return reader.engine_dataset(snapshot)
 
@@ -44,10 +51,10 @@ class _Resolver:
         """Turn "table does not exist" from the engine into a lakeforge not-found error."""
         if "does not exist" not in error.message:
             return error
-        for name in self.unresolved:
-            if name.lower() in error.message.lower():
+        for obj in self.unresolved:
+            if re.search(rf"(?<!\w){re.escape(obj.name)}(?!\w)", error.message, re.I):
                 try:
-                    self.tables.snapshot(name)
+                    self.tables.snapshot(obj)
                 except NotFoundError as exc:
                     return exc
         return error

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,19 @@ def _as_datetime(value: datetime | str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _version_at(table: DeltaTable, when: datetime) -> int | None:
+    """The newest version committed at or before ``when``, by the commit timestamps that
+    :func:`history` shows (deltalake's own lookup uses log file times, which can differ); None
+    before the first commit."""
+    wanted_ms = (when - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(milliseconds=1)
+    versions = [
+        int(commit["version"])
+        for commit in table.history()
+        if "version" in commit and int(commit.get("timestamp", 0)) <= wanted_ms
+    ]
+    return max(versions, default=None)
+
+
 def open_snapshot(
     path: Path,
     name: str,
@@ -72,16 +86,29 @@ def open_snapshot(
     if version is None and timestamp is None:
         return table
     latest = table.version()
+    wanted = f"version {version}" if version is not None else f"timestamp {timestamp}"
+    not_found = VersionNotFoundError(
+        f"{name} @ {wanted}",
+        [f"0..{latest}"],
+        "pick a version from `lakeforge tables history` (timestamps must be at or after "
+        "the first commit)",
+    )
+    if version is not None:
+        try:
+            target = operator.index(version)  # int, numpy integers
+        except TypeError:
+            raise not_found from None
+        if isinstance(version, bool) or target < 0:
+            raise not_found
+    else:
+        found = _version_at(table, _as_datetime(timestamp or ""))
+        if found is None:
+            raise not_found
+        target = found
     try:
-        table.load_as_version(version if version is not None else _as_datetime(timestamp or ""))
-    except (DeltaError, ValueError, OSError) as exc:
-        wanted = f"version {version}" if version is not None else f"timestamp {timestamp}"
-        raise VersionNotFoundError(
-            f"{name} @ {wanted}",
-            [f"0..{latest}"],
-            "pick a version from `lakeforge tables history` (timestamps must be at or after "
-            "the first commit)",
-        ) from exc
+        table.load_as_version(target)
+    except (DeltaError, ValueError, OSError, OverflowError) as exc:
+        raise not_found from exc
     return table
 
 

@@ -8,6 +8,7 @@ process is recognizable (data without a catalog entry) and is replaced by the ne
 
 from __future__ import annotations
 
+import builtins
 import shutil
 import uuid
 from collections.abc import Mapping, Sequence
@@ -74,20 +75,26 @@ def _record_original_types(schema: pa.Schema, casts: Sequence[Cast]) -> pa.Schem
 
 
 def _target_schema(
-    data: pa.Table | None, schema: pa.Schema | str | None, keys: Sequence[str], d2f: bool
+    data: pa.Table | None,
+    schema: pa.Schema | str | None,
+    keys: Sequence[str],
+    d2f: bool,
+    table: str = "<new table>",
 ) -> tuple[pa.Schema, pa.Table | None, list[Cast]]:
     declared = parse_schema(schema) if isinstance(schema, str) else schema
     casts: list[Cast] = []
     if data is not None:
         if declared is not None and set(declared.names) != set(data.column_names):
             raise SchemaMismatchError(
-                "<new table>",
+                table,
                 f"schema columns {declared.names} differ from data columns {data.column_names}",
                 "pass matching df and schema, or only one of them",
             )
         if declared is not None:
             data = data.select(declared.names)
-        prepared = writer.prepare(data, declared, table="<new table>", decimal_to_float=d2f)
+            # the declared types go through the same normalization as the data (decimal_to_float)
+            declared = normalize(declared.empty_table(), decimal_to_float=d2f)[0].schema
+        prepared = writer.prepare(data, declared, table=table, decimal_to_float=d2f)
         data, casts = prepared.data, list(prepared.casts)
         base = data.schema
     elif declared is not None:
@@ -147,7 +154,7 @@ class TableStore:
         arrow = to_arrow(data) if data is not None else None
         if arrow is not None:
             writer.check_keys(arrow, keys, obj.full)
-        target, arrow, casts = _target_schema(arrow, schema, keys, decimal_to_float)
+        target, arrow, casts = _target_schema(arrow, schema, keys, decimal_to_float, obj.full)
         _check_roles(target, keys, timeseries_key, partition_columns)
         with name_lock(self.settings.warehouse, obj):
             if self.metadata.tables.exists(obj):
@@ -207,7 +214,8 @@ class TableStore:
     def get(self, name: str | ObjectName) -> TableInfo:
         """Catalog entry of a table, with its columns brought in line with the Delta schema."""
         info = self.metadata.tables.get(self.resolve(name))
-        columns = _columns_of(writer.table_schema(reader.open_snapshot(self.path(info), str(info.name))))
+        snapshot = reader.open_snapshot(self.path(info), str(info.name))
+        columns = _columns_of(writer.table_schema(snapshot))
         if columns != info.columns:
             info = self.metadata.tables.update(info.name, columns=columns)
         return info
@@ -236,7 +244,10 @@ class TableStore:
         return True
 
     def update_tags(
-        self, name: str | ObjectName, set_: Mapping[str, str] | None = None, unset: Sequence[str] = ()
+        self,
+        name: str | ObjectName,
+        set_: Mapping[str, str] | None = None,
+        unset: Sequence[str] = (),
     ) -> dict[str, str]:
         """Set and/or remove table tags."""
         return self.metadata.tables.update_tags(self.resolve(name), set_, unset)
@@ -248,10 +259,17 @@ class TableStore:
     # -- writes --------------------------------------------------------------------------
     def _prepared(self, info: TableInfo, data: Any, keys: Sequence[str]) -> writer.Prepared:
         existing = writer.table_schema(reader.open_snapshot(self.path(info), str(info.name)))
-        return writer.prepare(
+        prepared = writer.prepare(
             to_arrow(data), existing, table=info.name.full, keys=keys,
             decimal_to_float=bool(info.properties.get(DECIMAL_TO_FLOAT)),
         )
+        new_casts = [c for c in prepared.casts if c.column in prepared.added_columns]
+        if any(c.reason == "decimal_to_float" for c in new_casts):
+            # new decimal columns record their original type like those made at create
+            schema = _record_original_types(prepared.data.schema, new_casts)
+            data = pa.Table.from_arrays(prepared.data.columns, schema=schema)
+            prepared = writer.Prepared(data, prepared.casts, prepared.added_columns)
+        return prepared
 
     def _after_write(self, info: TableInfo, result: writer.WriteResult) -> writer.WriteResult:
         if result.added_columns:
@@ -332,7 +350,7 @@ class TableStore:
     ) -> pa.Table:
         """The whole table (or selected columns) as Arrow."""
         snap = self.snapshot(name, version=version, timestamp=timestamp)
-        return reader.read(snap, str(name), columns)
+        return reader.read(snap, self.resolve(name).full, columns)
 
     def scan(
         self,
@@ -345,9 +363,11 @@ class TableStore:
     ) -> pa.RecordBatchReader:
         """Stream the table in Arrow record batches."""
         snap = self.snapshot(name, version=version, timestamp=timestamp)
-        return reader.scan(snap, str(name), columns, batch_size=batch_size)
+        return reader.scan(snap, self.resolve(name).full, columns, batch_size=batch_size)
 
-    def history(self, name: str | ObjectName, limit: int | None = None) -> list[reader.HistoryEntry]:
+    def history(
+        self, name: str | ObjectName, limit: int | None = None
+    ) -> builtins.list[reader.HistoryEntry]:
         """Commits of a table, newest first."""
         return reader.history(self.snapshot(name), limit)
 
@@ -360,7 +380,7 @@ class TableStore:
 
     def vacuum(
         self, name: str | ObjectName, *, retention_hours: int = 168, dry_run: bool = False
-    ) -> list[str]:
+    ) -> builtins.list[str]:
         """Delete files unreferenced for longer than ``retention_hours`` (at least 168)."""
         info = self.metadata.tables.get(self.resolve(name))
         return janitor.vacuum(self.path(info), info.name.full, retention_hours, dry_run)

@@ -68,7 +68,8 @@ class Cast:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.column}: {self.from_type} -> {self.to_type} ({self.rows} rows, {self.reason})"
+        change = f"{self.from_type} -> {self.to_type}"
+        return f"{self.column}: {change} ({self.rows} rows, {self.reason})"
 
 
 def type_name(dtype: pa.DataType) -> str:
@@ -91,7 +92,9 @@ def type_name(dtype: pa.DataType) -> str:
 
 
 def _split_top(text: str) -> list[str]:
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in text:
         if char in "<(":
             depth += 1
@@ -120,15 +123,24 @@ def parse_type(text: str) -> pa.DataType:
         return pa.decimal128(int(m.group(1)), int(m.group(2)))
     if t == "decimal":
         return pa.decimal128(10, 0)
-    if m := re.fullmatch(r"array\s*<(.+)>", t):
+    if re.fullmatch(r"(var)?char\s*\(\s*\d+\s*\)", t):
+        return pa.string()  # Delta stores char(n)/varchar(n) as string
+    original = text.strip()  # nested struct field names keep their case
+    if m := re.fullmatch(r"array\s*<(.+)>", original, re.I | re.S):
         return pa.list_(parse_type(m.group(1)))
-    if m := re.fullmatch(r"map\s*<(.+)>", t):
-        key, value = _split_top(m.group(1))
-        return pa.map_(parse_type(key), parse_type(value))
-    if m := re.fullmatch(r"struct\s*<(.+)>", t):
+    if m := re.fullmatch(r"map\s*<(.+)>", original, re.I | re.S):
+        parts = _split_top(m.group(1))
+        if len(parts) != 2:
+            raise ValidationError(
+                f"map type {text!r} needs a key and a value type", "write it as map<K,V>"
+            )
+        return pa.map_(parse_type(parts[0]), parse_type(parts[1]))
+    if m := re.fullmatch(r"struct\s*<(.+)>", original, re.I | re.S):
         fields = []
         for part in _split_top(m.group(1)):
-            name, _, ftype = part.partition(":")
+            name, sep, ftype = part.partition(":")
+            if not sep:  # Spark also accepts struct<name type>
+                name, _, ftype = part.strip().partition(" ")
             fields.append(pa.field(name.strip(), parse_type(ftype)))
         return pa.struct(fields)
     raise ValidationError(
@@ -142,13 +154,16 @@ def parse_schema(ddl: str) -> pa.Schema:
     """Parse ``"id bigint not null, amount decimal(10,2), note string"`` into an Arrow schema."""
     fields = []
     for column in _split_top(ddl):
-        m = re.fullmatch(r"`?([^`\s]+)`?\s+(.+?)(\s+not\s+null)?", column.strip(), re.IGNORECASE)
+        m = re.fullmatch(
+            r"(?:`((?:[^`]|``)+)`|([^`\s]+))\s+(.+?)(\s+not\s+null)?", column.strip(), re.I | re.S
+        )
         if not m:
             raise ValidationError(
                 f"cannot read column definition {column!r}",
                 "write columns as 'name type[, name type ...]', e.g. 'id bigint, v double'",
             )
-        fields.append(pa.field(m.group(1), parse_type(m.group(2)), nullable=not m.group(3)))
+        name = m.group(1).replace("``", "`") if m.group(1) is not None else m.group(2)
+        fields.append(pa.field(name, parse_type(m.group(3)), nullable=not m.group(4)))
     if not fields:
         raise ValidationError("the schema is empty", "give at least one 'name type' column")
     names = [f.name.lower() for f in fields]
@@ -184,6 +199,13 @@ def _normalized_type(dtype: pa.DataType, decimal_to_float: bool) -> tuple[pa.Dat
     return None
 
 
+def _described(dtype: pa.DataType) -> str:
+    """``type_name`` plus the timestamp unit, which the SQL name leaves out."""
+    if pa.types.is_timestamp(dtype):
+        return f"{type_name(dtype)}({dtype.unit})"
+    return type_name(dtype)
+
+
 def normalize(table: pa.Table, *, decimal_to_float: bool = False) -> tuple[pa.Table, list[Cast]]:
     """Normalize incoming data to Delta-storable types; return the table and what changed.
 
@@ -207,7 +229,7 @@ def normalize(table: pa.Table, *, decimal_to_float: bool = False) -> tuple[pa.Ta
             ) from exc
         rows = len(column) - column.null_count
         table = table.set_column(i, pa.field(field.name, new_type, field.nullable), converted)
-        casts.append(Cast(field.name, type_name(field.type), type_name(new_type), rows, reason))
+        casts.append(Cast(field.name, _described(field.type), _described(new_type), rows, reason))
     return table, casts
 
 
@@ -232,7 +254,27 @@ def is_widening(source: pa.DataType, target: pa.DataType) -> bool:
         return True
     if pa.types.is_timestamp(source) and pa.types.is_timestamp(target):
         return source.unit == target.unit and (source.tz is None) == (target.tz is None)
-    return target in _WIDENING.get(source, ())
+    if pa.types.is_decimal(source) and pa.types.is_decimal(target):
+        # e.g. decimal(3,2) (inferred from Python Decimals) fits decimal(10,2)
+        more_scale: bool = target.scale >= source.scale
+        more_digits: bool = target.precision - target.scale >= source.precision - source.scale
+        return more_scale and more_digits
+    if target in _WIDENING.get(source, ()):
+        return True
+    # the same SQL type in another Arrow layout (large_list/list, large_binary/binary, ...)
+    return not _has_timestamp(source) and type_name(source) == type_name(target)
+
+
+def _has_timestamp(dtype: pa.DataType) -> bool:
+    if pa.types.is_timestamp(dtype):
+        return True
+    if pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
+        return _has_timestamp(dtype.value_type)
+    if pa.types.is_map(dtype):
+        return _has_timestamp(dtype.key_type) or _has_timestamp(dtype.item_type)
+    if pa.types.is_struct(dtype):
+        return any(_has_timestamp(f.type) for f in dtype)
+    return False
 
 
 def count_non_null(column: pa.ChunkedArray) -> int:

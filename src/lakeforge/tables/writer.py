@@ -71,8 +71,8 @@ def _align_column(
     data = data.set_column(
         index, pa.field(target.name, target.type, source.nullable), column.cast(target.type)
     )
-    if pa.types.is_null(source.type):
-        return data, None
+    if pa.types.is_null(source.type) or type_name(source.type) == type_name(target.type):
+        return data, None  # same SQL type, another Arrow layout (large_string -> string)
     return data, Cast(name, type_name(source.type), type_name(target.type), rows, "widened")
 
 
@@ -213,11 +213,12 @@ def append(path: Path, name: str, prepared: Prepared, timeout_s: float) -> Write
     """Append rows."""
 
     def run() -> int:
+        table = DeltaTable(str(path))  # after the write: this commit's version, not a later one
         write_deltalake(
-            str(path), prepared.data, mode="append", schema_mode="merge",
+            table, prepared.data, mode="append", schema_mode="merge",
             commit_properties=_props(),
         )
-        return DeltaTable(str(path)).version()
+        return table.version()
 
     version = with_commit_retry(run, table=name, name="append", timeout_s=timeout_s)
     return WriteResult(
@@ -231,7 +232,9 @@ def overwrite(path: Path, name: str, prepared: Prepared, timeout_s: float) -> Wr
 
     def run() -> tuple[int, int]:
         table = DeltaTable(str(path))
-        before = sum(int(a) for a in table.get_add_actions(flatten=True).column("num_records"))
+        # deltalake returns an arro3 table: read it through the Arrow C stream interface
+        actions = pa.table(table.get_add_actions(flatten=True))
+        before = int(pc.sum(actions.column("num_records")).as_py() or 0)
         write_deltalake(
             table, prepared.data, mode="overwrite", schema_mode="merge",
             commit_properties=_props(),
