@@ -13,13 +13,14 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from lakeforge.engines.asof import AsofStep
 from lakeforge.engines.engine import Capabilities, RelationResolver
 from lakeforge.errors import SqlError
 
@@ -182,7 +183,10 @@ class DuckDBEngine:
         return ast
 
     def _rewrite(
-        self, con: duckdb.DuckDBPyConnection, ast: dict[str, Any], sql: str,
+        self,
+        con: duckdb.DuckDBPyConnection,
+        ast: dict[str, Any],
+        sql: str,
         resolve: RelationResolver,
     ) -> None:
         found: list[tuple[dict[str, Any], frozenset[str]]] = []
@@ -241,6 +245,12 @@ class DuckDBEngine:
             con.close()
             raise
         return con, str(rows[0][0]) if rows else sql
+
+    def point_in_time(self, spine: pa.Table, steps: Sequence[AsofStep]) -> pa.Table:
+        """Execute an as-of join plan with DuckDB's ASOF LEFT JOIN."""
+        from lakeforge.engines.duck_asof import run_plan
+
+        return run_plan(spine, steps)
 
     def query(self, sql: str, resolve: RelationResolver) -> pa.Table:
         """Run a SELECT and return the whole result as an Arrow table."""

@@ -6,10 +6,11 @@ caller resolves (Delta snapshots handed over as Arrow datasets) and return Arrow
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from lakeforge.engines.asof import AsofStep
 from lakeforge.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -44,6 +45,10 @@ class Engine(Protocol):
         self, sql: str, resolve: RelationResolver, batch_size: int = 65536
     ) -> pa.RecordBatchReader:
         """Like :meth:`query` but streams the result in record batches."""
+        ...
+
+    def point_in_time(self, spine: pa.Table, steps: Sequence[AsofStep]) -> pa.Table:
+        """Execute an as-of join plan (contract in :mod:`lakeforge.engines.asof`)."""
         ...
 
 
