@@ -15,11 +15,29 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lakeforge.engines import duck_asof, polars_asof
 from lakeforge.engines.duck import DuckDBEngine
 from lakeforge.features.pit import ResolvedLookup, apply_defaults, plan, point_in_time_join
 
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
 ENGINE = DuckDBEngine()
+
+
+class _Executor:
+    """An engine stand-in that runs plans with one executor (every executor, same oracle)."""
+
+    def __init__(self, run: Any) -> None:
+        self.run = run
+
+    def point_in_time(self, spine: pa.Table, steps: Any) -> pa.Table:
+        return self.run(spine, steps)
+
+
+EXECUTORS = pytest.mark.parametrize(
+    "engine",
+    [_Executor(duck_asof.run_plan), _Executor(polars_asof.run_plan)],
+    ids=["duckdb", "polars"],
+)
 
 # Times on a coarse grid with sub-second offsets so whole-second truncation matters.
 times = st.builds(
@@ -107,6 +125,7 @@ def lookup(
     )
 
 
+@EXECUTORS
 @settings(max_examples=350, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     spine=st.lists(st.tuples(keys, st.one_of(st.none(), times)), max_size=12),
@@ -119,13 +138,14 @@ def lookup(
     ),
 )
 def test_point_in_time_matches_oracle(
+    engine: Any,
     spine: list[tuple[int | None, datetime | None]],
     tables: list[tuple[bool, timedelta | None, list[dict[str, Any]]]],
 ) -> None:
     lookups = [
         lookup(f"t{i}", feature_table(rows, ts), ts, lb) for i, (ts, lb, rows) in enumerate(tables)
     ]
-    result, _ = point_in_time_join(ENGINE, spine_table(spine), lookups)
+    result, _ = point_in_time_join(engine, spine_table(spine), lookups)
     assert result.column_names == ["k", "T"] + [f"t{i}_v" for i in range(len(tables))]
     assert result.column("k").to_pylist() == [k for k, _ in spine]
     assert result.column("T").to_pylist() == [t for _, t in spine]
@@ -134,6 +154,7 @@ def test_point_in_time_matches_oracle(
         assert result.column(f"t{i}_v").to_pylist() == expected, (i, ts, lb)
 
 
+@EXECUTORS
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     spine=st.lists(st.tuples(keys, st.one_of(st.none(), times)), max_size=10),
@@ -143,6 +164,7 @@ def test_point_in_time_matches_oracle(
     default=st.one_of(st.none(), st.floats(-1, 1, allow_nan=False, width=32)),
 )
 def test_chained_lookup_and_defaults_match_oracle(
+    engine: Any,
     spine: list[tuple[int | None, datetime | None]],
     first: list[dict[str, Any]],
     second: list[dict[str, Any]],
@@ -173,7 +195,7 @@ def test_chained_lookup_and_defaults_match_oracle(
         None,
         {"b_v": default},
     )
-    result, filled = point_in_time_join(ENGINE, spine_table(spine), [a, b])
+    result, filled = point_in_time_join(engine, spine_table(spine), [a, b])
     rows_a = [
         {"id": r["id"], "ts": r["ts"], "v": n}
         for r, n in zip(first, first_table.column("next_id").to_pylist(), strict=True)
@@ -200,7 +222,8 @@ def test_lookups_sharing_table_keys_and_window_are_one_join() -> None:
     assert [s.outputs for s in steps] == [(("v", "a"), ("v", "b")), (("v", "c"),)]
 
 
-def test_date_event_times_compare_as_midnight() -> None:
+@EXECUTORS
+def test_date_event_times_compare_as_midnight(engine: Any) -> None:
     table = pa.table(
         {
             "id": [1, 1],
@@ -210,7 +233,7 @@ def test_date_event_times_compare_as_midnight() -> None:
     )
     spine = pa.table({"k": [1], "T": pa.array([BASE.date()], pa.date32())})
     result, _ = point_in_time_join(
-        ENGINE, spine, [ResolvedLookup("t", table, ("k",), ("id",), (("v", "v"),), "ts", "T")]
+        engine, spine, [ResolvedLookup("t", table, ("k",), ("id",), (("v", "v"),), "ts", "T")]
     )
     assert result.column("v").to_pylist() == [1.0]
 

@@ -247,8 +247,13 @@ class DuckDBEngine:
         return con, str(rows[0][0]) if rows else sql
 
     def point_in_time(self, spine: pa.Table, steps: Sequence[AsofStep]) -> pa.Table:
-        """Execute an as-of join plan with DuckDB's ASOF LEFT JOIN."""
-        from lakeforge.engines.duck_asof import run_plan
+        """Execute an as-of join plan.
+
+        Runs on polars' ``join_asof`` (measured ~2x faster than DuckDB's ASOF JOIN on the
+        training-set workload, ``bench/pit.py``); :mod:`lakeforge.engines.duck_asof` executes
+        the same plans in DuckDB and both pass the same oracle tests.
+        """
+        from lakeforge.engines.polars_asof import run_plan
 
         return run_plan(spine, steps)
 

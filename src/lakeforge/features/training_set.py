@@ -1,0 +1,260 @@
+"""Training sets: an input DataFrame plus declared lookups/functions, joined point in time.
+
+``create_training_set`` validates everything up front and pins the Delta version of each
+feature table it will read; ``TrainingSet.load_df`` runs the joins lazily against those pinned
+versions, so it returns the same rows after later writes. Columns come out in spec order
+(included source columns, looked-up features, on-demand features) followed by the labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from lakeforge.errors import ValidationError
+from lakeforge.features import resolution
+from lakeforge.features.label import LabelPolicy, LabelReport, prepare_label
+from lakeforge.features.pit import ResolvedLookup, apply_defaults
+from lakeforge.features.resolution import FunctionPlan, Item, LookupPlan
+from lakeforge.features.spec import FeatureSpec, SourceColumn, TableInfoRef
+from lakeforge.frames import FrameKind, from_arrow, kind_of, to_arrow
+from lakeforge.tables import reader
+from lakeforge.tables.types import type_name
+
+if TYPE_CHECKING:
+    from lakeforge.tables.workspace import Workspace
+
+MAX_FUNCTIONS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingSet:
+    """A declared training set; call :meth:`load_df` to materialize it.
+
+    Attributes:
+        feature_spec: What the model will take as input, and from where.
+        labels: Label column names (empty for unsupervised sets).
+        table_versions: Delta version pinned per feature table.
+        report: Automatic changes made (label casts, binarization, default fills) with counts.
+    """
+
+    feature_spec: FeatureSpec
+    labels: tuple[str, ...]
+    table_versions: dict[str, int]
+    report: list[str]
+    _ws: Workspace = field(repr=False)
+    _df: pa.Table = field(repr=False)
+    _kind: FrameKind = field(repr=False)
+    _items: tuple[tuple[Item, int], ...] = field(repr=False)
+
+    def load_df(self) -> Any:
+        """Join the features and return the DataFrame kind the input came in."""
+        table, fills = _execute(self._ws, self._df, self._items)
+        for name, count in fills.items():
+            self.report.append(f"default_values: filled {count} null(s) in {name!r}")
+        columns = self.feature_spec.column_names() + list(self.labels)
+        return from_arrow(table.select(columns), self._kind)
+
+
+def _run_lookups(ws: Workspace, table: pa.Table, plans: Sequence[LookupPlan]) -> pa.Table:
+    resolved = []
+    for plan in plans:
+        snapshot = ws.tables.snapshot(plan.table.name, version=plan.version)
+        _, ts = resolution.table_keys(plan.table)
+        resolved.append(
+            ResolvedLookup(
+                table=plan.table.name.full,
+                relation=reader.engine_dataset(snapshot),
+                lookup_keys=tuple(plan.lookup.lookup_key),
+                primary_keys=plan.primary_keys,
+                outputs=plan.outputs,
+                timestamp_key=ts,
+                timestamp_lookup_key=plan.lookup.timestamp_lookup_key if ts else None,
+                lookback=plan.lookup.lookback_window,
+            )
+        )
+    from lakeforge.features.pit import plan as make_plan
+
+    return ws.engine.point_in_time(table, make_plan(resolved))
+
+
+def _run_function(table: pa.Table, plan: FunctionPlan) -> pa.Table:
+    from lakeforge.features.function import load_function
+    from lakeforge.tables.types import parse_type
+
+    fn = load_function(plan.info)
+    args = [table.column(c).to_pylist() for c in plan.inputs]
+    try:
+        values = [fn(*row) for row in zip(*args, strict=True)] if args else [fn()] * table.num_rows
+        column = pa.array(values, type=parse_type(plan.info.return_type))
+    except Exception as exc:
+        raise ValidationError(
+            f"on-demand function {plan.info.name.full!r} failed: {type(exc).__name__}: {exc}",
+            "fix the function or its inputs; it must return its declared type for every row",
+        ) from exc
+    return table.append_column(plan.output, column)
+
+
+def _execute(
+    ws: Workspace, df: pa.Table, items: Sequence[tuple[Item, int]]
+) -> tuple[pa.Table, dict[str, int]]:
+    table = df
+    batch: list[LookupPlan] = []
+    for item, _ in items:
+        if isinstance(item, LookupPlan):
+            batch.append(item)
+            continue
+        if batch:
+            table, batch = _run_lookups(ws, table, batch), []
+        table = _run_function(table, item)
+    if batch:
+        table = _run_lookups(ws, table, batch)
+    defaults = {
+        name: value
+        for item, _ in items
+        if isinstance(item, LookupPlan)
+        for name, value in item.defaults.items()
+    }
+    return apply_defaults(table, defaults)
+
+
+def _labels(label: str | Sequence[str] | None, df: pa.Table, exclude: Sequence[str]) -> list[str]:
+    labels = [label] if isinstance(label, str) else list(label or [])
+    duplicates = sorted({x for x in labels if labels.count(x) > 1})
+    if duplicates:
+        raise ValidationError(f"labels {duplicates} are listed twice", "list each label once")
+    for name in labels:
+        if name not in df.column_names:
+            raise ValidationError(
+                f"label {name!r} is not a column of the DataFrame ({df.column_names})",
+                "add the label column or fix the name",
+            )
+        if name in exclude:
+            raise ValidationError(
+                f"label {name!r} is also in exclude_columns", "remove it from exclude_columns"
+            )
+    return labels
+
+
+def _check_outputs(items: Sequence[Item], df: pa.Table, labels: Sequence[str]) -> None:
+    outputs = [o for i in items for o in _outputs(i)]
+    seen: set[str] = set()
+    for name in outputs:
+        if name in seen:
+            raise ValidationError(
+                f"feature output name {name!r} is produced twice",
+                "use rename_outputs or output_name to give each feature its own name",
+            )
+        seen.add(name)
+        if name in labels:
+            raise ValidationError(
+                f"feature {name!r} has the same name as the label",
+                "rename the feature (rename_outputs) — the label can never be a feature",
+            )
+        if name in df.column_names:
+            raise ValidationError(
+                f"feature {name!r} collides with DataFrame column {name!r}",
+                "drop the column from the DataFrame or remove the feature from the lookups",
+            )
+
+
+def _outputs(item: Item) -> list[str]:
+    return [o for _, o in item.outputs] if isinstance(item, LookupPlan) else [item.output]
+
+
+def _bind(ws: Workspace, features: Sequence[Any]) -> tuple[list[Item], list[TableInfoRef]]:
+    from lakeforge.features.function import FeatureFunction, check_bindings
+    from lakeforge.features.lookup import FeatureLookup
+
+    items: list[Item] = []
+    tables: dict[str, TableInfoRef] = {}
+    for index, feature in enumerate(features):
+        if isinstance(feature, FeatureLookup):
+            info = ws.tables.get(feature.table_name)
+            snapshot = ws.tables.snapshot(info.name)
+            schema = pa.schema(snapshot.schema().to_arrow())
+            items.append(resolution.bind_lookup(feature, info, snapshot.version(), schema))
+            lookback = feature.lookback_window
+            tables.setdefault(
+                info.name.full,
+                TableInfoRef(
+                    info.name.full, info.table_id, lookback.total_seconds() if lookback else None
+                ),
+            )
+        elif isinstance(feature, FeatureFunction):
+            info_f = ws.functions.get(ws.tables.resolve(feature.udf_name))
+            check_bindings(feature, info_f)
+            items.append(FunctionPlan(feature, info_f, resolution.function_output(feature, info_f)))
+        else:
+            raise TypeError(
+                f"feature_lookups[{index}] is a {type(feature).__name__}; expected FeatureLookup "
+                "or FeatureFunction"
+            )
+    _check_lookbacks(items)
+    return items, list(tables.values())
+
+
+def _check_lookbacks(items: Sequence[Item]) -> None:
+    seen: dict[str, Any] = {}
+    for item in items:
+        if not isinstance(item, LookupPlan):
+            continue
+        name, lookback = item.table.name.full, item.lookup.lookback_window
+        if name in seen and seen[name] != lookback:
+            raise ValidationError(
+                f"lookups on table {name!r} use different lookback_window values "
+                f"({seen[name]} and {lookback})",
+                "give every lookup on one table the same lookback_window (or none)",
+            )
+        seen.setdefault(name, lookback)
+
+
+def create_training_set(
+    ws: Workspace,
+    df: Any,
+    feature_lookups: Sequence[Any],
+    label: str | Sequence[str] | None,
+    exclude_columns: Sequence[str] | None = None,
+    label_policy: LabelPolicy | None = None,
+) -> TrainingSet:
+    """Validate lookups/functions against the catalog and pin table versions."""
+    if not isinstance(feature_lookups, list | tuple):
+        raise TypeError(f"feature_lookups must be a list, got {type(feature_lookups).__name__}")
+    kind = kind_of(df)
+    table = to_arrow(df)
+    exclude = list(exclude_columns or [])
+    labels = _labels(label, table, exclude)
+    items, tables = _bind(ws, feature_lookups)
+    if sum(isinstance(i, FunctionPlan) for i in items) > MAX_FUNCTIONS:
+        raise ValidationError(
+            f"more than {MAX_FUNCTIONS} FeatureFunctions in one training set",
+            "split the features across fewer functions",
+        )
+    _check_outputs(items, table, labels)
+    source = {f.name: f.type for f in table.schema if f.name not in labels}
+    ordered = resolution.order_items(items, source)
+    used = {c for item, _ in ordered for c in item.inputs}
+    source_columns = [
+        SourceColumn(name, type_name(dtype), 0, include=name not in exclude)
+        for name, dtype in source.items()
+        if name not in exclude or name in used
+    ]
+    report: list[str] = []
+    if labels and label_policy is not None:
+        table, label_report = prepare_label(table, labels, label_policy)
+        report.extend(str(line) for line in label_report)
+    spec = FeatureSpec(
+        input_columns=(*source_columns, *resolution.spec_columns(ordered)),
+        input_tables=tuple(tables),
+        input_functions=tuple(
+            dict.fromkeys(i.info.name.full for i, _ in ordered if isinstance(i, FunctionPlan))
+        ),
+    )
+    versions = {i.table.name.full: i.version for i, _ in ordered if isinstance(i, LookupPlan)}
+    return TrainingSet(spec, tuple(labels), versions, report, ws, table, kind, tuple(ordered))
+
+
+__all__ = ["LabelReport", "TrainingSet", "create_training_set"]
