@@ -1,0 +1,5 @@
+"""Reference import path for FeatureLookup."""
+
+from lakeforge.features.lookup import FeatureLookup
+
+__all__ = ["FeatureLookup"]

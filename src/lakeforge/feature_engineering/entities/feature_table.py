@@ -1,0 +1,5 @@
+"""Reference import path for FeatureTable."""
+
+from lakeforge.features.feature_table import FeatureTable
+
+__all__ = ["FeatureTable"]
