@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
 from lakeforge.engines.asof import AsofStep
@@ -56,7 +57,7 @@ def _keep(step: AsofStep) -> pl.Expr | None:
     return None
 
 
-def _step(frame: pl.DataFrame, step: AsofStep) -> pl.DataFrame:
+def _step(frame: pl.DataFrame, step: AsofStep, sorted_by: str | None) -> pl.DataFrame:
     right, _ = _right_frame(step)
     keys = [f"__lf_k{i}" for i in range(len(step.left_keys))]
     left_keys = list(step.left_keys)
@@ -65,14 +66,17 @@ def _step(frame: pl.DataFrame, step: AsofStep) -> pl.DataFrame:
     )
     outputs = [name for _, name in step.outputs]
     if step.window == "equi":
-        joined = frame.join(right, left_on=left_keys, right_on=keys, how="left")
+        joined = frame.join(
+            right, left_on=left_keys, right_on=keys, how="left", maintain_order="left"
+        )
         return joined.drop([k for k in keys if k in joined.columns])
     assert step.left_time is not None
     right = right.sort(_TIME)
     left = frame.with_columns(
         _as_time(frame, step.left_time, right.schema[_TIME]).alias(_LEFT_TIME)
     )
-    left = left.sort(_LEFT_TIME, nulls_last=True)
+    if sorted_by != step.left_time:
+        left = left.sort(_LEFT_TIME, nulls_last=True)
     joined = left.join_asof(
         right,
         left_on=_LEFT_TIME,
@@ -89,15 +93,34 @@ def _step(frame: pl.DataFrame, step: AsofStep) -> pl.DataFrame:
     return joined.drop([_TIME, _LEFT_TIME])
 
 
+def _left_columns(spine: pa.Table, steps: Sequence[AsofStep]) -> list[str]:
+    used = {c for s in steps for c in (*s.left_keys, *([s.left_time] if s.left_time else []))}
+    return [c for c in spine.column_names if c in used]
+
+
 def run_plan(spine: pa.Table, steps: Sequence[AsofStep]) -> pa.Table:
-    """Execute a plan and return the spine's columns followed by every step's outputs."""
-    frame: pl.DataFrame = pl.from_arrow(spine, rechunk=False)  # type: ignore[assignment]
+    """Execute a plan and return the spine's columns followed by every step's outputs.
+
+    Only the key and time columns of the spine are sorted and joined; outputs are put back in
+    spine order one column at a time, so peak memory stays near the size of the result.
+    """
+    narrow = spine.select(_left_columns(spine, steps))
+    frame: pl.DataFrame = pl.from_arrow(narrow, rechunk=False)  # type: ignore[assignment]
     frame = frame.with_row_index(_ROW)
     types: dict[str, pa.DataType] = {}
+    sorted_by: str | None = None
     for step in steps:
-        frame = _step(frame, step)
+        frame = _step(frame, step, sorted_by)
+        if step.window != "equi":
+            sorted_by = step.left_time
         for column, name in step.outputs:
             types[name] = step.relation.schema.field(column).type
-    result = frame.sort(_ROW).drop(_ROW).to_arrow()
-    fields = [*spine.schema, *(pa.field(n, t) for n, t in types.items())]
-    return result.select([f.name for f in fields]).cast(pa.schema(fields))
+    order = frame.get_column(_ROW).arg_sort().to_arrow()
+    outputs = frame.select(list(types)).to_arrow()
+    del frame
+    result = spine
+    for name, dtype in types.items():
+        column = pc.take(outputs.column(name), order).cast(dtype)
+        outputs = outputs.drop_columns([name])
+        result = result.append_column(pa.field(name, dtype), column)
+    return result

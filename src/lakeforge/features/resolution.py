@@ -116,8 +116,7 @@ def bind_lookup(lookup: Any, table: TableInfo, version: int, schema: pa.Schema) 
             "fix feature_names or add the columns to the table",
         )
     outputs = tuple((f, lookup.output_name_for(f)) for f in features)
-    if hasattr(lookup, "validate_defaults"):
-        lookup.validate_defaults([o for _, o in outputs])
+    lookup.validate_defaults(list(features))
     return LookupPlan(
         lookup, table, version, schema, pks, features, outputs, dict(lookup.default_values or {})
     )

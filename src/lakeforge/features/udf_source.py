@@ -268,6 +268,13 @@ def _from_callable(where: str, fn: object) -> UdfSource:
     if getattr(fdef, "decorator_list", None):
         raise _decorated(where, name)
     _check_shape(where, fdef)
+    params, returns = _evaluated_signature(where, fn, name)
+    return UdfSource(source, name, params, returns)
+
+
+def _evaluated_signature(
+    where: str, fn: Callable[..., Any], name: str
+) -> tuple[tuple[FunctionParameter, ...], str]:
     try:
         sig = inspect.signature(fn, eval_str=True)
     except Exception as exc:  # annotations are arbitrary expressions
@@ -280,7 +287,7 @@ def _from_callable(where: str, fn: object) -> UdfSource:
         for p, a in sig.parameters.items()
     )
     returns = _sql_type(where, "the return value", sig.return_annotation, _runtime_type)
-    return UdfSource(source, name, params, returns)
+    return params, returns
 
 
 def _from_source(where: str, text: str) -> UdfSource:

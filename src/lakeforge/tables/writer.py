@@ -193,7 +193,8 @@ def _literal(value: Any) -> str:
 
 
 def merge_predicate(data: pa.Table, keys: Sequence[str], partitions: Sequence[str]) -> str:
-    """Key equality, plus literal partition values so merges into other partitions don't conflict."""
+    """Key equality plus literal partition values, so merges into other partitions don't
+    conflict."""
     terms = [f"t.{_quote(k)} = s.{_quote(k)}" for k in keys]
     for column in partitions:
         if column not in data.column_names or data.num_rows == 0:
@@ -301,4 +302,5 @@ def delete(path: Path, name: str, where: str | None, timeout_s: float) -> WriteR
                 "write the predicate in SQL over the table's columns, e.g. \"amount < 0\"",
             ) from exc
         raise
-    return WriteResult(name, "DELETE", version, rows_deleted=int(metrics.get("num_deleted_rows", 0)))
+    deleted = int(metrics.get("num_deleted_rows", 0))
+    return WriteResult(name, "DELETE", version, rows_deleted=deleted)
