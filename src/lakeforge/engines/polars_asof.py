@@ -14,7 +14,6 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
 from lakeforge.engines.asof import AsofStep
@@ -22,6 +21,8 @@ from lakeforge.engines.asof import AsofStep
 _ROW = "__lf_row"
 _TIME = "__lf_time"
 _LEFT_TIME = "__lf_left_time"
+# Outputs return to spine order a few columns at a time: parallel, with bounded extra memory.
+_GATHER_GROUP = 8
 
 
 def _right_frame(step: AsofStep) -> tuple[pl.DataFrame, dict[str, pa.DataType]]:
@@ -115,12 +116,16 @@ def run_plan(spine: pa.Table, steps: Sequence[AsofStep]) -> pa.Table:
             sorted_by = step.left_time
         for column, name in step.outputs:
             types[name] = step.relation.schema.field(column).type
-    order = frame.get_column(_ROW).arg_sort().to_arrow()
-    outputs = frame.select(list(types)).to_arrow()
+    order = frame.get_column(_ROW).arg_sort()
+    outputs = frame.select(list(types))
     del frame
     result = spine
-    for name, dtype in types.items():
-        column = pc.take(outputs.column(name), order).cast(dtype)
-        outputs = outputs.drop_columns([name])
-        result = result.append_column(pa.field(name, dtype), column)
+    names = list(types)
+    for start in range(0, len(names), _GATHER_GROUP):
+        group = names[start : start + _GATHER_GROUP]
+        gathered = outputs.select(pl.col(group).gather(order)).to_arrow()
+        outputs = outputs.drop(group)
+        for name in group:
+            dtype = types[name]
+            result = result.append_column(pa.field(name, dtype), gathered.column(name).cast(dtype))
     return result
