@@ -17,26 +17,42 @@ from lakeforge.errors import CommitConflictError
 
 T = TypeVar("T")
 
+# deltalake raises CommitFailedError both for conflicts ("Failed to commit transaction: 0" when
+# a newer version appeared and no retries are allowed, "... a concurrent transaction added new
+# data", "Metadata changed since last commit", ...) and for commits that can never succeed.
 _CONFLICT_MARKERS = (
+    "failed to commit transaction",
     "commit failed",
     "conflict",
     "concurrent",
+    "changed since last commit",
     "version already exists",
-    "already exists",
-    "transaction",
+    "existing table version",
+)
+_PERMANENT_MARKERS = (
+    "append-only",
+    "does not support",
+    "unsupported",
+    "features required",
+    "corrupted",
+    "error evaluating predicate",
+    "no metadata found",
+    "schema",
 )
 
 
 def is_conflict(exc: BaseException) -> bool:
-    """True for deltalake errors that mean "another writer committed first"."""
+    """True for deltalake errors that mean "another writer committed first": re-running the
+    operation on the new snapshot can succeed. Commits refused for good (an append-only table,
+    an unsupported protocol, a schema error) are not conflicts."""
     from deltalake.exceptions import CommitFailedError, DeltaError
 
-    if isinstance(exc, CommitFailedError):
-        return True
-    if isinstance(exc, DeltaError):
-        text = str(exc).lower()
-        return any(marker in text for marker in _CONFLICT_MARKERS) and "schema" not in text
-    return False
+    if not isinstance(exc, DeltaError):
+        return False
+    text = str(exc).lower()
+    if any(marker in text for marker in _PERMANENT_MARKERS):
+        return False
+    return isinstance(exc, CommitFailedError) or any(m in text for m in _CONFLICT_MARKERS)
 
 
 def with_commit_retry(

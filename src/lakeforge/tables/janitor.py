@@ -1,9 +1,12 @@
 """Table housekeeping: remove files left by killed writers, and vacuum with a safe retention.
 
 A writer killed mid-write leaves data files (and partial ``*#N`` upload files) that no commit
-references; Delta's vacuum never removes them. :func:`clean` deletes every file under the table
-directory that no version of the log references, while holding the table's writers lock
-exclusively so no live writer's in-flight files are touched.
+references, and in ``_delta_log`` unfinished commits (``_commit_<uuid>.json.tmp``); Delta's
+vacuum never removes them. :func:`clean` deletes every data file under the table directory that
+no version of the log references, and those temporary log files, while the caller holds the
+table's writers lock exclusively so no live writer's in-flight files are touched. Log files it
+does not recognize, and deletion-vector files (referenced in a form it does not decode), are
+always kept.
 """
 
 from __future__ import annotations
@@ -20,9 +23,8 @@ from deltalake import DeltaTable
 from lakeforge.errors import UnsafeOperationError
 
 MIN_VACUUM_RETENTION_HOURS = 168
-_LOG_FILE = re.compile(
-    r"^(\d{20}\.json|\d{20}\.checkpoint(\.\d+\.\d+)?\.parquet|_last_checkpoint|\d{20}\.crc)$"
-)
+_LOG_TEMP_FILE = re.compile(r"^(_commit_[0-9A-Za-z-]+\.json\.tmp|.+#\d+)$")
+_KEPT_DATA_FILE = re.compile(r"^deletion_vector_.*\.bin$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +61,20 @@ def _paths_in_checkpoint(path: Path) -> set[str]:
 
 
 def referenced_files(table_dir: Path) -> set[str]:
-    """Relative paths of every data file any retained log entry mentions."""
+    """Relative paths of every data file any retained log entry mentions (commits, classic,
+    multi-part and V2 checkpoints, and V2 checkpoint sidecars)."""
     log = table_dir / "_delta_log"
     found: set[str] = set()
     for entry in log.iterdir():
-        if re.fullmatch(r"\d{20}\.json", entry.name):
+        if _LOG_TEMP_FILE.match(entry.name):
+            continue  # unfinished: never a commit or a checkpoint
+        if re.fullmatch(r"\d{20}(\.checkpoint\..+)?\.json", entry.name):  # commit, V2 checkpoint
             found |= _paths_in_commit(entry)
-        elif ".checkpoint" in entry.name and entry.suffix == ".parquet":
+        elif re.fullmatch(r"\d{20}\.checkpoint(\..+)?\.parquet", entry.name):
+            found |= _paths_in_checkpoint(entry)
+    sidecars = log / "_sidecars"
+    if sidecars.is_dir():
+        for entry in sidecars.glob("*.parquet"):
             found |= _paths_in_checkpoint(entry)
     return found
 
@@ -79,10 +88,10 @@ def orphan_files(table_dir: Path) -> list[Path]:
             continue
         relative = item.relative_to(table_dir).as_posix()
         if relative.startswith("_delta_log/"):
-            if item.parent.name == "_delta_log" and not _LOG_FILE.match(item.name):
+            if item.parent.name == "_delta_log" and _LOG_TEMP_FILE.match(item.name):
                 orphans.append(item)
             continue
-        if relative not in referenced:
+        if relative not in referenced and not _KEPT_DATA_FILE.match(item.name):
             orphans.append(item)
     return sorted(orphans)
 
@@ -95,13 +104,17 @@ def clean(table_dir: Path, name: str) -> CleanReport:
         item.unlink()
         removed.append(item.relative_to(table_dir).as_posix())
     for folder in sorted(table_dir.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        if folder.is_dir() and folder.name != "_delta_log" and not any(folder.iterdir()):
+        in_log = folder.relative_to(table_dir).parts[0] == "_delta_log"
+        if folder.is_dir() and not in_log and not any(folder.iterdir()):
             folder.rmdir()
     return CleanReport(name, tuple(removed), size)
 
 
 def vacuum(
-    table_dir: Path, name: str, retention_hours: int = MIN_VACUUM_RETENTION_HOURS, dry_run: bool = False
+    table_dir: Path,
+    name: str,
+    retention_hours: int = MIN_VACUUM_RETENTION_HOURS,
+    dry_run: bool = False,
 ) -> list[str]:
     """Delete files no longer referenced by versions newer than the retention window.
 

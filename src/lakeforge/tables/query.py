@@ -78,4 +78,3 @@ def run_sql_batches(
         return engine.query_batches(sql, resolver, batch_size)
     except SqlError as exc:
         raise resolver.explain(exc) from exc
-

@@ -202,13 +202,20 @@ class TableStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         if data is None:
             DeltaTable.create(
-                str(path), schema, partition_by=list(partitions) or None, name=obj.full,
+                str(path),
+                schema,
+                partition_by=list(partitions) or None,
+                name=obj.full,
                 description=description,
             )
         else:
             write_deltalake(
-                str(path), data, mode="error", partition_by=list(partitions) or None,
-                name=obj.full, description=description,
+                str(path),
+                data,
+                mode="error",
+                partition_by=list(partitions) or None,
+                name=obj.full,
+                description=description,
             )
 
     def get(self, name: str | ObjectName) -> TableInfo:
@@ -260,7 +267,10 @@ class TableStore:
     def _prepared(self, info: TableInfo, data: Any, keys: Sequence[str]) -> writer.Prepared:
         existing = writer.table_schema(reader.open_snapshot(self.path(info), str(info.name)))
         prepared = writer.prepare(
-            to_arrow(data), existing, table=info.name.full, keys=keys,
+            to_arrow(data),
+            existing,
+            table=info.name.full,
+            keys=keys,
             decimal_to_float=bool(info.properties.get(DECIMAL_TO_FLOAT)),
         )
         new_casts = [c for c in prepared.casts if c.column in prepared.added_columns]
@@ -313,7 +323,11 @@ class TableStore:
         with writer_lock(self.settings.warehouse, info.name):
             prepared = self._prepared(info, data, keys)
             result = writer.merge(
-                self.path(info), info.name.full, prepared, keys, info.partition_columns,
+                self.path(info),
+                info.name.full,
+                prepared,
+                keys,
+                info.partition_columns,
                 self.settings.commit_timeout_s,
             )
         return self._after_write(info, result)

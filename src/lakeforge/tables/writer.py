@@ -216,15 +216,22 @@ def append(path: Path, name: str, prepared: Prepared, timeout_s: float) -> Write
     def run() -> int:
         table = DeltaTable(str(path))  # after the write: this commit's version, not a later one
         write_deltalake(
-            table, prepared.data, mode="append", schema_mode="merge",
+            table,
+            prepared.data,
+            mode="append",
+            schema_mode="merge",
             commit_properties=_props(),
         )
         return table.version()
 
     version = with_commit_retry(run, table=name, name="append", timeout_s=timeout_s)
     return WriteResult(
-        name, "APPEND", version, rows_inserted=prepared.data.num_rows,
-        casts=prepared.casts, added_columns=prepared.added_columns,
+        name,
+        "APPEND",
+        version,
+        rows_inserted=prepared.data.num_rows,
+        casts=prepared.casts,
+        added_columns=prepared.added_columns,
     )
 
 
@@ -237,15 +244,23 @@ def overwrite(path: Path, name: str, prepared: Prepared, timeout_s: float) -> Wr
         actions = pa.table(table.get_add_actions(flatten=True))
         before = int(pc.sum(actions.column("num_records")).as_py() or 0)
         write_deltalake(
-            table, prepared.data, mode="overwrite", schema_mode="merge",
+            table,
+            prepared.data,
+            mode="overwrite",
+            schema_mode="merge",
             commit_properties=_props(),
         )
         return table.version(), before
 
     version, before = with_commit_retry(run, table=name, name="overwrite", timeout_s=timeout_s)
     return WriteResult(
-        name, "OVERWRITE", version, rows_inserted=prepared.data.num_rows, rows_deleted=before,
-        casts=prepared.casts, added_columns=prepared.added_columns,
+        name,
+        "OVERWRITE",
+        version,
+        rows_inserted=prepared.data.num_rows,
+        rows_deleted=before,
+        casts=prepared.casts,
+        added_columns=prepared.added_columns,
     )
 
 
@@ -266,8 +281,12 @@ def merge(
     def run() -> tuple[int, dict[str, Any]]:
         table = DeltaTable(str(path))
         merger = table.merge(
-            prepared.data, predicate=predicate, source_alias="s", target_alias="t",
-            merge_schema=True, commit_properties=_props(),
+            prepared.data,
+            predicate=predicate,
+            source_alias="s",
+            target_alias="t",
+            merge_schema=True,
+            commit_properties=_props(),
         )
         if updates:
             merger = merger.when_matched_update(updates=updates)
@@ -276,10 +295,13 @@ def merge(
 
     version, metrics = with_commit_retry(run, table=name, name="merge", timeout_s=timeout_s)
     return WriteResult(
-        name, "MERGE", version,
+        name,
+        "MERGE",
+        version,
         rows_inserted=int(metrics.get("num_target_rows_inserted", 0)),
         rows_updated=int(metrics.get("num_target_rows_updated", 0)),
-        casts=prepared.casts, added_columns=prepared.added_columns,
+        casts=prepared.casts,
+        added_columns=prepared.added_columns,
     )
 
 
@@ -299,7 +321,7 @@ def delete(path: Path, name: str, where: str | None, timeout_s: float) -> WriteR
         if isinstance(exc, DeltaError | ValueError):
             raise ValidationError(
                 f"delete from {name!r} with predicate {where!r} failed: {exc}",
-                "write the predicate in SQL over the table's columns, e.g. \"amount < 0\"",
+                'write the predicate in SQL over the table\'s columns, e.g. "amount < 0"',
             ) from exc
         raise
     deleted = int(metrics.get("num_deleted_rows", 0))
