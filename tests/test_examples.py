@@ -27,6 +27,21 @@ def test_foundation_walkthrough_runs(tmp_path: Path) -> None:
     assert "Done" in proc.stdout
 
 
+def test_features_example_runs(tmp_path: Path) -> None:
+    script = ROOT / "examples" / "features" / "churn_training_set.py"
+    proc = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "ws")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "spend_per_visit" in proc.stdout
+    assert "serialization_version: 11" in proc.stdout
+    assert "reported: label 'churned': cast double -> bigint (4 rows)" in proc.stdout
+
+
 def test_readme_python_snippet_runs(tmp_path: Path) -> None:
     text = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", text, re.S)

@@ -210,3 +210,14 @@ def test_client_table_round_trip(fe: FeatureEngineeringClient) -> None:
     assert fe.get_table(name="main.fs.spend").tags == {"team": "growth"}
     assert len(fe.read_table(name="main.fs.spend")) == 4
     assert isinstance(fe.read_table(name="main.fs.spend", kind="polars"), pl.DataFrame)
+
+
+def test_legacy_feature_store_paths_are_the_same_classes() -> None:
+    from lakeforge.feature_engineering.entities.training_set import TrainingSet
+    from lakeforge.feature_store import FeatureFunction as LegacyFunction
+    from lakeforge.feature_store import FeatureLookup as LegacyLookup
+    from lakeforge.feature_store.entities.training_set import TrainingSet as LegacyTrainingSet
+
+    assert LegacyLookup is FeatureLookup
+    assert LegacyFunction is FeatureFunction
+    assert LegacyTrainingSet is TrainingSet

@@ -180,3 +180,13 @@ def test_duplicate_input_columns_are_refused(setup: Workspace) -> None:
     frame = pd.DataFrame([[1, 2]], columns=["store_id", "store_id"])
     with pytest.raises(ValidationError, match="duplicate column"):
         create_training_set(setup, frame, [stores()], label=None)
+
+
+def test_iter_batches_equals_load_df(setup: Workspace) -> None:
+    big = pa.concat_tables([spine()] * 5)
+    ts = create_training_set(setup, big, [stores()], label="y")
+    chunks = list(ts.iter_batches(batch_rows=4))
+    assert [c.num_rows for c in chunks] == [4, 4, 4, 3]
+    assert pa.concat_tables(chunks).equals(ts.load_df())
+    with pytest.raises(ValidationError, match="batch_rows=0"):
+        next(ts.iter_batches(batch_rows=0))

@@ -8,7 +8,7 @@ versions, so it returns the same rows after later writes. Columns come out in sp
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -54,9 +54,25 @@ class TrainingSet:
         """Join the features and return the DataFrame kind the input came in."""
         table, fills = _execute(self._ws, self._df, self._items)
         for name, count in fills.items():
-            self.report.append(f"default_values: filled {count} null(s) in {name!r}")
+            line = f"default_values: filled {count} null(s) in {name!r}"
+            if line not in self.report:
+                self.report.append(line)
         columns = self.feature_spec.column_names() + list(self.labels)
         return from_arrow(table.select(columns), self._kind)
+
+    def iter_batches(self, batch_rows: int = 1_000_000) -> Iterator[Any]:
+        """Yield the training set in input-order chunks of at most ``batch_rows`` rows.
+
+        Point-in-time results of a row do not depend on other rows, so chunks are joined
+        independently; memory follows the chunk size instead of the whole input.
+        """
+        if batch_rows < 1:
+            raise ValidationError(f"batch_rows={batch_rows} is not positive", "use e.g. 100000")
+        columns = self.feature_spec.column_names() + list(self.labels)
+        for start in range(0, max(self._df.num_rows, 1), batch_rows):
+            chunk = self._df.slice(start, batch_rows)
+            table, _ = _execute(self._ws, chunk, self._items)
+            yield from_arrow(table.select(columns), self._kind)
 
 
 def _run_lookups(ws: Workspace, table: pa.Table, plans: Sequence[LookupPlan]) -> pa.Table:

@@ -321,7 +321,8 @@ def delete(path: Path, name: str, where: str | None, timeout_s: float) -> WriteR
         if isinstance(exc, DeltaError | ValueError):
             raise ValidationError(
                 f"delete from {name!r} with predicate {where!r} failed: {exc}",
-                'write the predicate in SQL over the table\'s columns, e.g. "amount < 0"',
+                'check that the predicate is SQL over the table\'s columns (e.g. "amount < 0") '
+                "and that the table accepts deletes (not append-only)",
             ) from exc
         raise
     deleted = int(metrics.get("num_deleted_rows", 0))

@@ -1,0 +1,1 @@
+"""Entity modules at the legacy reference import paths."""

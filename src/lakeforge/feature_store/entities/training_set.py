@@ -1,0 +1,5 @@
+"""Legacy reference import path for TrainingSet."""
+
+from lakeforge.features.training_set import TrainingSet
+
+__all__ = ["TrainingSet"]
