@@ -37,6 +37,8 @@ class Settings:
         commit_timeout_s: How long a Delta write retries commit conflicts before giving up.
         user: Principal recorded as owner/creator of new objects.
         mlflow_tracking_uri: Tracking URI set by the user, or None for the workspace store.
+        mlflow_registry_uri: Registry URI set by the user, or None for the tracking store.
+        mlflow_telemetry: Whether MLflow may send telemetry (``LAKEFORGE_MLFLOW_TELEMETRY``).
     """
 
     workspace: Path
@@ -46,6 +48,18 @@ class Settings:
     commit_timeout_s: float = 60.0
     user: str = "lakeforge"
     mlflow_tracking_uri: str | None = None
+    mlflow_registry_uri: str | None = None
+    mlflow_telemetry: bool = False
+
+    @property
+    def tracking_uri(self) -> str:
+        """MLflow tracking URI: the user's ``MLFLOW_TRACKING_URI`` or the workspace store."""
+        return self.mlflow_tracking_uri or f"sqlite:///{self.mlflow_db}"
+
+    @property
+    def registry_uri(self) -> str:
+        """MLflow registry URI: the user's ``MLFLOW_REGISTRY_URI`` or the tracking URI."""
+        return self.mlflow_registry_uri or self.tracking_uri
 
     @property
     def config_file(self) -> Path:
@@ -185,7 +199,12 @@ def resolve_settings(
         **overrides: Explicit values that win over everything else.
     """
     environ = os.environ if env is None else env
-    allowed = {f.name for f in fields(Settings)} - {"workspace", "mlflow_tracking_uri"}
+    allowed = {f.name for f in fields(Settings)} - {
+        "workspace",
+        "mlflow_tracking_uri",
+        "mlflow_registry_uri",
+        "mlflow_telemetry",
+    }
     unknown = sorted(set(overrides) - allowed)
     if unknown:
         raise TypeError(f"unknown settings {unknown}; allowed: {sorted(allowed)}")
@@ -204,5 +223,15 @@ def resolve_settings(
     return Settings(
         workspace=root,
         mlflow_tracking_uri=environ.get("MLFLOW_TRACKING_URI") or None,
+        mlflow_registry_uri=environ.get("MLFLOW_REGISTRY_URI") or None,
+        mlflow_telemetry=environ.get(ENV_PREFIX + "MLFLOW_TELEMETRY", "").lower()
+        in {"1", "true", "yes"},
         **values,
     )
+
+
+def prepare_mlflow_environment(settings: Settings) -> None:
+    """Set the environment MLflow reads at import: telemetry off unless the user allowed it."""
+    if not settings.mlflow_telemetry:
+        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+        os.environ.setdefault("DO_NOT_TRACK", "true")

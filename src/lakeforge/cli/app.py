@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from lakeforge.cli import catalogs, schemas, sql, tables
+from lakeforge.cli import catalogs, schemas, sql, tables, ui
 from lakeforge.cli.context import CliState, JsonOption
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app.add_typer(catalogs.app, name="catalogs")
 app.add_typer(schemas.app, name="schemas")
 app.add_typer(tables.app, name="tables")
 app.command("sql")(sql.sql)
+app.command("ui")(ui.ui)
 
 
 @app.callback()
