@@ -16,7 +16,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import os
 
     for key in list(os.environ):
-        if key.startswith("LAKEFORGE_") or key == "MLFLOW_TRACKING_URI":
+        # mlflow.set_tracking_uri/set_registry_uri write both variables into os.environ
+        if key.startswith("LAKEFORGE_") or key in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)

@@ -56,6 +56,43 @@ EXAMPLES: dict[type[e.LakeforgeError], tuple[e.LakeforgeError, str]] = {
     e.SqlError: (e.SqlError("SELEC 1", "syntax error"), "SELEC 1"),
     e.RetryableError: (e.RetryableError("store busy", "retry"), "store busy"),
     e.CommitConflictError: (e.CommitConflictError("main.default.t", "append", 5, 60.0), "5 times"),
+    e.UnsupportedFlavorError: (
+        e.UnsupportedFlavorError("my.flavor", "it has no save_model function"),
+        "'my.flavor'",
+    ),
+    e.ModelLayoutError: (e.ModelLayoutError("/tmp/m", "MLmodel is missing"), "/tmp/m"),
+    e.ScoringInputError: (
+        e.ScoringInputError("required columns are missing", ["customer_id"], "pass them"),
+        "'customer_id'",
+    ),
+    e.EnvironmentMismatchError: (
+        e.EnvironmentMismatchError("scikit-learn", "1.3.0", "1.9.1"),
+        "scikit-learn==1.3.0",
+    ),
+    e.ScoringError: (e.ScoringError("models:/m-1", "ValueError: boom"), "ValueError: boom"),
+    e.ModelNotFoundError: (e.ModelNotFoundError("dev.ml.churn", ["dev.ml.ltv"]), "'dev.ml.churn'"),
+    e.ModelVersionNotFoundError: (
+        e.ModelVersionNotFoundError("dev.ml.churn/9", ["1", "2"]),
+        "'dev.ml.churn/9'",
+    ),
+    e.AliasNotFoundError: (
+        e.AliasNotFoundError("dev.ml.churn@champ", ["champion"]),
+        "'dev.ml.churn@champ'",
+    ),
+    e.SignatureRequiredError: (
+        e.SignatureRequiredError("runs:/abc/model", "it was logged without a signature"),
+        "'runs:/abc/model'",
+    ),
+    e.InvalidAliasError: (e.InvalidAliasError("latest", "is reserved"), "'latest'"),
+    e.StagesUnsupportedError: (
+        e.StagesUnsupportedError("transition_model_version_stage"),
+        "transition_model_version_stage",
+    ),
+    e.RegistrationError: (e.RegistrationError("dev.ml.churn", 3, "disk full"), "disk full"),
+    e.RegistrationTimeoutError: (
+        e.RegistrationTimeoutError("dev.ml.churn", 3, 300.0, "PENDING_REGISTRATION"),
+        "PENDING_REGISTRATION after 300s",
+    ),
 }
 
 
@@ -122,6 +159,19 @@ def test_hierarchy_matches_the_documented_tree() -> None:
         e.SqlError: e.LakeforgeError,
         e.RetryableError: e.LakeforgeError,
         e.CommitConflictError: e.RetryableError,
+        e.UnsupportedFlavorError: e.ValidationError,
+        e.ModelLayoutError: e.ValidationError,
+        e.ScoringInputError: e.ValidationError,
+        e.EnvironmentMismatchError: e.LakeforgeError,
+        e.ScoringError: e.LakeforgeError,
+        e.ModelNotFoundError: e.NotFoundError,
+        e.ModelVersionNotFoundError: e.NotFoundError,
+        e.AliasNotFoundError: e.NotFoundError,
+        e.SignatureRequiredError: e.ValidationError,
+        e.InvalidAliasError: e.ValidationError,
+        e.StagesUnsupportedError: e.ValidationError,
+        e.RegistrationError: e.LakeforgeError,
+        e.RegistrationTimeoutError: e.RetryableError,
     }
     for cls, parent in parents.items():
         assert cls.__bases__ == (parent,), cls.__name__

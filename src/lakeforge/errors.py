@@ -13,22 +13,35 @@ the next action. HTTP status codes are mapped in ``serving/``, exit codes in ``c
     │   └── MigrationError             metadata store cannot be upgraded
     ├── InvalidNameError               a catalog.schema.name part is invalid
     │   └── PathEscapeError            a resolved path would leave the workspace
-    ├── NotFoundError                  catalog, schema, table or function missing
+    ├── NotFoundError                  catalog, schema, table, function or model missing
     │   ├── CatalogNotFoundError
     │   ├── SchemaNotFoundError
     │   ├── TableNotFoundError
     │   ├── FunctionNotFoundError
-    │   └── VersionNotFoundError       a table version / timestamp that does not exist
+    │   ├── VersionNotFoundError       a table version / timestamp that does not exist
+    │   ├── ModelNotFoundError         a registered model
+    │   ├── ModelVersionNotFoundError  a version number of a registered model
+    │   └── AliasNotFoundError         an alias of a registered model
     ├── AlreadyExistsError             object exists and IF NOT EXISTS was not asked
     ├── NotEmptyError                  drop of a non-empty catalog/schema without cascade
     ├── ValidationError                input data or arguments rejected
     │   ├── SchemaMismatchError        columns/types do not fit the table
     │   ├── DuplicateKeyError          merge source not unique on its keys
     │   ├── UnsupportedFrameError      a DataFrame kind lakeforge cannot take
-    │   └── UnsafeOperationError       e.g. vacuum retention below the safe minimum
+    │   ├── UnsafeOperationError       e.g. vacuum retention below the safe minimum
+    │   ├── SignatureRequiredError     registry: model without inputs-and-outputs signature
+    │   ├── InvalidAliasError          registry: alias breaks the alias rules
+    │   ├── StagesUnsupportedError     registry: stage APIs (use aliases instead)
+    │   ├── UnsupportedFlavorError     log_model got a flavor without a python_function flavor
+    │   ├── ModelLayoutError           a model directory without the feature-model layout
+    │   └── ScoringInputError          scoring input has missing, mistyped or NaN columns
+    ├── EnvironmentMismatchError       model framework version differs from the installed one
+    ├── ScoringError                   the model itself failed on accepted input
     ├── SqlError                       a SQL statement failed in the engine
+    ├── RegistrationError              a model version ended in FAILED_REGISTRATION
     └── RetryableError                 transient: the same call may succeed later
-        └── CommitConflictError        Delta commit kept conflicting until the deadline
+        ├── CommitConflictError        Delta commit kept conflicting until the deadline
+        └── RegistrationTimeoutError   a model version still pending at the deadline
 
 Only the standard library is imported here.
 """
@@ -194,6 +207,27 @@ class VersionNotFoundError(NotFoundError):
     plural = "versions"
 
 
+class ModelNotFoundError(NotFoundError):
+    """A registered model does not exist."""
+
+    kind = "registered model"
+    plural = "registered models in that schema"
+
+
+class ModelVersionNotFoundError(NotFoundError):
+    """A registered model has no version with that number."""
+
+    kind = "model version"
+    plural = "versions of that model"
+
+
+class AliasNotFoundError(NotFoundError):
+    """A registered model has no alias with that name (aliases are case-sensitive)."""
+
+    kind = "model alias"
+    plural = "aliases of that model"
+
+
 class AlreadyExistsError(LakeforgeError):
     """An object exists and the caller did not ask for IF NOT EXISTS."""
 
@@ -262,6 +296,115 @@ class UnsafeOperationError(ValidationError):
     """An operation that could destroy acknowledged data was refused."""
 
 
+class SignatureRequiredError(ValidationError):
+    """A model without a signature with inputs and outputs cannot enter the registry."""
+
+    def __init__(self, model_uri: str, problem: str) -> None:
+        self.model_uri = model_uri
+        self.problem = problem
+        super().__init__(
+            f"model {model_uri!r} cannot be registered: {problem}; the catalog registry needs a "
+            "signature with inputs and outputs",
+            "log the model again with signature=infer_signature(X, model.predict(X)) or with "
+            "input_example=X (outputs are inferred from the model's predictions); for "
+            "feature-store models pass output_schema= to log_model or use a training set "
+            "with a label",
+        )
+
+
+class InvalidAliasError(ValidationError):
+    """A model alias breaks the registry's alias rules."""
+
+    def __init__(self, alias: object, problem: str) -> None:
+        self.alias = alias
+        self.problem = problem
+        super().__init__(
+            f"model alias {alias!r} {problem}",
+            "use 1 to 255 letters, digits, '_' or '-', e.g. 'champion'; 'latest' (any case) "
+            "and 'v'/'V' followed by digits are reserved",
+        )
+
+
+class StagesUnsupportedError(ValidationError):
+    """Model stages belong to the legacy workspace registry; the catalog registry has aliases."""
+
+    def __init__(self, operation: str) -> None:
+        self.operation = operation
+        super().__init__(
+            f"{operation} is not supported: the catalog model registry has no stages",
+            "use aliases instead: set_alias(name, 'champion', version), then load "
+            "models:/catalog.schema.model@champion (or pin models:/catalog.schema.model/<version>)",
+        )
+
+
+class UnsupportedFlavorError(ValidationError):
+    """``log_model`` cannot package a model with this MLflow flavor."""
+
+    def __init__(self, flavor: str, problem: str) -> None:
+        self.flavor = flavor
+        self.problem = problem
+        super().__init__(
+            f"flavor {flavor!r} cannot be used to log a feature model: {problem}",
+            "pass an MLflow flavor module that has a python_function flavor, e.g. mlflow.sklearn, "
+            "mlflow.lightgbm or mlflow.pyfunc (with python_model=)",
+        )
+
+
+class ModelLayoutError(ValidationError):
+    """A model directory or URI does not hold a feature model (feature spec + raw model)."""
+
+    def __init__(self, location: str, problem: str) -> None:
+        self.location = location
+        self.problem = problem
+        super().__init__(
+            f"{location} is not a loadable feature model: {problem}",
+            "log the model with FeatureEngineeringClient.log_model (layout: MLmodel, "
+            "data/feature_store/feature_spec.yaml, data/feature_store/raw_model/)",
+        )
+
+
+class ScoringInputError(ValidationError):
+    """Scoring input rejected before the model ran; names every offending column."""
+
+    def __init__(self, problem: str, columns: Sequence[str], fix: str) -> None:
+        self.problem = problem
+        self.columns = list(columns)
+        super().__init__(f"scoring input rejected: {problem}: {self.columns}", fix)
+
+
+class EnvironmentMismatchError(LakeforgeError):
+    """A model's framework version differs from the installed one (strict environment)."""
+
+    def __init__(self, package: str, required: str, current: str | None) -> None:
+        self.package = package
+        self.required = required
+        self.current = current
+        installed = f"{current} is installed" if current else "it is not installed"
+        super().__init__(
+            f"the model was logged with {package}=={required} but {installed}",
+            f'pip install "{package}=={required}" (or re-log the model with the installed '
+            "version); pass strict_environment=False to score anyway",
+        )
+
+
+_SCORING_FIX = (
+    "score the model's training data to reproduce it; the input passed lakeforge's column, type "
+    "and missing-value checks"
+)
+
+
+class ScoringError(LakeforgeError):
+    """The model failed while predicting on input lakeforge had accepted."""
+
+    def __init__(self, model: str, cause: str, fix: str | None = None) -> None:
+        self.model = model
+        self.cause = cause
+        super().__init__(
+            f"model {model} failed while predicting: {cause}",
+            fix or _SCORING_FIX,
+        )
+
+
 class SqlError(LakeforgeError):
     """A SQL statement failed in the engine."""
 
@@ -293,4 +436,33 @@ class CommitConflictError(RetryableError):
             f"{operation} on {table!r} conflicted with concurrent writers {attempts} times "
             f"over {seconds:.1f}s and was not committed",
             "retry the call (this error is retryable), or raise LAKEFORGE_COMMIT_TIMEOUT_S",
+        )
+
+
+class RegistrationError(LakeforgeError):
+    """A model version ended in ``FAILED_REGISTRATION``."""
+
+    def __init__(self, name: str, version: int, reason: str | None) -> None:
+        self.name = name
+        self.version = version
+        self.reason = reason
+        super().__init__(
+            f"version {version} of model {name!r} failed to register: "
+            f"{reason or 'no reason given by the registry'}",
+            "check that the model files at the source are complete and register it again",
+        )
+
+
+class RegistrationTimeoutError(RetryableError):
+    """A model version was still pending when ``await_registration_for`` ran out."""
+
+    def __init__(self, name: str, version: int, seconds: float, status: str) -> None:
+        self.name = name
+        self.version = version
+        self.seconds = seconds
+        self.status = status
+        super().__init__(
+            f"version {version} of model {name!r} is still {status} after {seconds:g}s",
+            "wait and check it with get_version / `lakeforge models versions NAME` (this error "
+            "is retryable), or pass a larger await_registration_for",
         )

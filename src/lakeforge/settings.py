@@ -13,7 +13,8 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -228,6 +229,25 @@ def resolve_settings(
         in {"1", "true", "yes"},
         **values,
     )
+
+
+@contextmanager
+def mlflow_uri_guard() -> Iterator[None]:
+    """Undo MLflow's writes of ``MLFLOW_TRACKING_URI``/``MLFLOW_REGISTRY_URI`` to the environment.
+
+    ``mlflow.set_tracking_uri`` exports the URI; left there it would later read as the user's
+    own setting and make every workspace in the process share the first one's stores.
+    """
+    names = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
+    saved = {name: os.environ.get(name) for name in names}
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def prepare_mlflow_environment(settings: Settings) -> None:

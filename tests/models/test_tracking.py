@@ -118,3 +118,13 @@ def test_ui_serves_the_workspace_store_on_loopback(ws: Workspace) -> None:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_second_workspace_in_one_process_keeps_its_own_stores(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """MLflow exports the URIs it is given; lakeforge must not read them back as the user's."""
+    tracking.mlflow_module(ws.settings)
+    other = resolve_settings(tmp_path / "other")
+    assert other.mlflow_tracking_uri is None
+    assert other.tracking_uri == f"sqlite:///{tmp_path / 'other' / 'mlflow.db'}"

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from lakeforge.cli import catalogs, schemas, sql, tables, ui
+from lakeforge.cli import catalogs, models, schemas, sql, tables, ui
 from lakeforge.cli.context import CliState, JsonOption
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app = typer.Typer(
 app.add_typer(catalogs.app, name="catalogs")
 app.add_typer(schemas.app, name="schemas")
 app.add_typer(tables.app, name="tables")
+app.add_typer(models.app, name="models")
 app.command("sql")(sql.sql)
 app.command("ui")(ui.ui)
 

@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from lakeforge.errors import ValidationError
-from lakeforge.settings import Settings, prepare_mlflow_environment
+from lakeforge.settings import Settings, mlflow_uri_guard, prepare_mlflow_environment
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -44,8 +44,9 @@ def mlflow_module(settings: Settings) -> ModuleType:
 
     if settings.mlflow_tracking_uri is None:
         settings.mlartifacts.mkdir(parents=True, exist_ok=True)
-    mlflow.set_tracking_uri(settings.tracking_uri)
-    mlflow.set_registry_uri(settings.registry_uri)
+    with mlflow_uri_guard():
+        mlflow.set_tracking_uri(settings.tracking_uri)
+        mlflow.set_registry_uri(settings.registry_uri)
     return mlflow
 
 
