@@ -7,6 +7,7 @@ are imported only when a frame of that kind is actually seen.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from lakeforge.errors import UnsupportedFrameError, ValidationError
@@ -53,7 +54,11 @@ def _pandas_to_arrow(df: Any) -> pa.Table:
             f"DataFrame has duplicate column names {duplicated}", "rename or drop the duplicates"
         )
     try:
-        return pa.Table.from_pandas(df, preserve_index=False)
+        with warnings.catch_warnings():
+            # pyarrow < 26 reads tz-aware columns through Series.values, which pandas 3
+            # deprecates; the conversion itself keeps the time zone.
+            warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+            return pa.Table.from_pandas(df, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         bad = _first_unconvertible_column(df)
         raise ValidationError(

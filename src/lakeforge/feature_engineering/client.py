@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from lakeforge.errors import ValidationError
@@ -27,7 +28,8 @@ class FeatureEngineeringClient:
     """Feature tables, on-demand functions and training sets on a lakeforge workspace.
 
     Args:
-        model_registry_uri: Registry used by model logging and scoring (later capability).
+        model_registry_uri: Registry used by ``log_model`` registration and ``score_batch``
+            model loads (default, or ``"databricks-uc"``: the workspace registry).
         workspace: Workspace directory (default: ``LAKEFORGE_HOME`` or ``./.lakeforge``).
     """
 
@@ -191,6 +193,78 @@ class FeatureEngineeringClient:
         policy = LabelPolicy(problem_type, label_threshold) if problem_type else None  # type: ignore[arg-type]
         return create_training_set(
             self.workspace, df, feature_lookups or [], label, exclude_columns, policy
+        )
+
+    def log_model(
+        self,
+        *,
+        model: Any,
+        artifact_path: str,
+        flavor: ModuleType,
+        training_set: TrainingSet | None = None,
+        registered_model_name: str | None = None,
+        await_registration_for: int = 300,
+        infer_input_example: bool = False,
+        output_schema: Any = None,
+        extra_pip_requirements: list[str] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Log ``model`` with the training set's feature spec (reference model layout).
+
+        Returns MLflow's ``ModelInfo`` (typed ``Any``: this facade never imports mlflow).
+        ``output_schema``, ``experiment_name`` and ``feature_spec_path`` are keyword options;
+        other keywords go to ``flavor.save_model``. See
+        :func:`lakeforge.models.packaging.log_model`.
+        """
+        from lakeforge.models.packaging import log_model
+
+        return log_model(
+            self.workspace,
+            model,
+            artifact_path,
+            flavor,
+            training_set,
+            registered_model_name=registered_model_name,
+            await_registration_for=await_registration_for,
+            infer_input_example=infer_input_example,
+            output_schema=output_schema,
+            extra_pip_requirements=extra_pip_requirements,
+            registry_uri=self.model_registry_uri,
+            **kwargs,
+        )
+
+    def score_batch(
+        self,
+        *,
+        model_uri: str,
+        df: Any,
+        result_type: str = "double",
+        env_manager: str = "local",
+        params: dict[str, Any] | None = None,
+        use_spark_native_join: bool = False,
+        output_table: str | None = None,
+        strict_environment: bool = False,
+        batch_rows: int = 100_000,
+    ) -> Any:
+        """Look up features for ``df`` (keys and source columns) and score a feature model.
+
+        Returns the input kind with the computed features and ``prediction`` added; see
+        :func:`lakeforge.scoring.batch.score_batch`. ``use_spark_native_join`` is a hint only.
+        """
+        from lakeforge.scoring.batch import score_batch
+
+        del use_spark_native_join  # a join-strategy hint; results never depend on it
+        return score_batch(
+            self.workspace,
+            model_uri,
+            df,
+            result_type=result_type,
+            output_table=output_table,
+            strict_environment=strict_environment,
+            batch_rows=batch_rows,
+            params=params,
+            env_manager=env_manager,
+            registry_uri=self.model_registry_uri,
         )
 
 
