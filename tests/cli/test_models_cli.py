@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,13 +15,15 @@ from lakeforge.cli.app import app
 from lakeforge.errors import LakeforgeError
 from lakeforge.models import tracking
 from lakeforge.models.registry import Registry
-from lakeforge.tables.workspace import Workspace, init_workspace
+from lakeforge.tables.workspace import Workspace
 
 # Importing mlflow.pyfunc (which log_model does) warns about its own type hints once per process.
-pytestmark = pytest.mark.filterwarnings("ignore:.*Any type hint is inferred as AnyType:UserWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.*Any type hint is inferred as AnyType:UserWarning"),
+    pytest.mark.usefixtures("fresh_mlflow"),
+]
 
 runner = CliRunner()
-_URI_VARIABLES = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
 
 
 def cli(ws: Path, *args: str) -> tuple[int, str]:
@@ -40,41 +41,6 @@ def run_json(ws: Path, *args: str) -> object:
     code, out = cli(ws, *args, "--json")
     assert code == 0, out
     return json.loads(out)
-
-
-def _forget_exported_uris() -> None:
-    # mlflow.set_tracking_uri/set_registry_uri export these; a later resolve_settings would
-    # take a previous workspace's stores for the user's own.
-    for key in _URI_VARIABLES:
-        os.environ.pop(key, None)
-
-
-@pytest.fixture(scope="session")
-def mlflow_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty, migrated mlflow.db: copying it saves each test MLflow's ~2 s of migrations."""
-    saved = {key: os.environ.get(key) for key in _URI_VARIABLES}
-    _forget_exported_uris()  # a URI left by an earlier test would put the template elsewhere
-    workspace = init_workspace(tmp_path_factory.mktemp("cli-template") / "ws")
-    try:
-        tracking.client(workspace.settings)
-    finally:
-        workspace.close()
-        _forget_exported_uris()
-        os.environ.update({k: v for k, v in saved.items() if v is not None})
-    return workspace.settings.mlflow_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_mlflow_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    import mlflow
-
-    monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
-    yield
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
-    _forget_exported_uris()
 
 
 @pytest.fixture

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -35,10 +33,13 @@ from lakeforge.models import tracking
 from lakeforge.models.alias import check_version, parse_model_uri, validate_alias
 from lakeforge.models.registry import Registry, check_signature
 from lakeforge.settings import resolve_settings
-from lakeforge.tables.workspace import Workspace, init_workspace
+from lakeforge.tables.workspace import Workspace
 
 # Importing mlflow.pyfunc (which log_model does) warns about its own type hints once per process.
-pytestmark = pytest.mark.filterwarnings("ignore:.*Any type hint is inferred as AnyType:UserWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.*Any type hint is inferred as AnyType:UserWarning"),
+    pytest.mark.usefixtures("fresh_mlflow"),
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,44 +50,6 @@ class Logged:
     good: str  # signature with inputs and outputs
     unsigned: str  # no signature at all
     inputs_only: str  # signature without outputs
-
-
-_URI_VARIABLES = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
-
-
-def _forget_exported_uris() -> None:
-    # mlflow.set_tracking_uri/set_registry_uri export these variables; a later resolve_settings
-    # would take a previous workspace's stores for the user's own.
-    for key in _URI_VARIABLES:
-        os.environ.pop(key, None)
-
-
-@pytest.fixture(scope="session")
-def mlflow_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty, migrated mlflow.db: copying it saves each test MLflow's ~2 s of migrations."""
-    saved = {key: os.environ.get(key) for key in _URI_VARIABLES}
-    _forget_exported_uris()  # a URI left by an earlier test would put the template elsewhere
-    workspace = init_workspace(tmp_path_factory.mktemp("template") / "ws")
-    try:
-        tracking.client(workspace.settings)
-    finally:
-        workspace.close()
-        _forget_exported_uris()
-        os.environ.update({k: v for k, v in saved.items() if v is not None})
-    return workspace.settings.mlflow_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_mlflow_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    import mlflow
-
-    monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
-    yield
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
-    _forget_exported_uris()
 
 
 @pytest.fixture
