@@ -33,10 +33,21 @@ class _Executor:
         return self.run(spine, steps)
 
 
+def _prepared_in_chunks(spine: pa.Table, steps: Any) -> pa.Table:
+    """One prepared plan run on 3-row chunks, as streaming scoring runs it."""
+    prepared = polars_asof.PreparedPlan(steps)
+    parts = [prepared.run(spine.slice(start, 3)) for start in range(0, max(spine.num_rows, 1), 3)]
+    return pa.concat_tables(parts)
+
+
 EXECUTORS = pytest.mark.parametrize(
     "engine",
-    [_Executor(duck_asof.run_plan), _Executor(polars_asof.run_plan)],
-    ids=["duckdb", "polars"],
+    [
+        _Executor(duck_asof.run_plan),
+        _Executor(polars_asof.run_plan),
+        _Executor(_prepared_in_chunks),
+    ],
+    ids=["duckdb", "polars", "polars-prepared-chunks"],
 )
 
 # Times on a coarse grid with sub-second offsets so whole-second truncation matters.

@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from lakeforge.engines.asof import AsofStep
-from lakeforge.engines.engine import Capabilities, RelationResolver
+from lakeforge.engines.engine import Capabilities, PreparedJoin, RelationResolver
 from lakeforge.errors import SqlError
 
 _ONLY_SELECT = (
@@ -253,9 +253,13 @@ class DuckDBEngine:
         training-set workload, ``bench/pit.py``); :mod:`lakeforge.engines.duck_asof` executes
         the same plans in DuckDB and both pass the same oracle tests.
         """
-        from lakeforge.engines.polars_asof import run_plan
+        return self.prepare_point_in_time(steps).run(spine)
 
-        return run_plan(spine, steps)
+    def prepare_point_in_time(self, steps: Sequence[AsofStep]) -> PreparedJoin:
+        """Prepare a plan for many spines: feature tables are read and sorted only once."""
+        from lakeforge.engines.polars_asof import PreparedPlan
+
+        return PreparedPlan(steps)
 
     def query(self, sql: str, resolve: RelationResolver) -> pa.Table:
         """Run a SELECT and return the whole result as an Arrow table."""

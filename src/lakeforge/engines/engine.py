@@ -31,6 +31,14 @@ class Capabilities:
     distributed: bool = False
 
 
+class PreparedJoin(Protocol):
+    """An as-of join plan with its right sides prepared once, run on many spines."""
+
+    def run(self, spine: pa.Table) -> pa.Table:
+        """Execute the plan on ``spine`` (contract in :mod:`lakeforge.engines.asof`)."""
+        ...
+
+
 class Engine(Protocol):
     """A compute engine lakeforge can run queries on."""
 
@@ -49,6 +57,10 @@ class Engine(Protocol):
 
     def point_in_time(self, spine: pa.Table, steps: Sequence[AsofStep]) -> pa.Table:
         """Execute an as-of join plan (contract in :mod:`lakeforge.engines.asof`)."""
+        ...
+
+    def prepare_point_in_time(self, steps: Sequence[AsofStep]) -> PreparedJoin:
+        """Prepare a plan's right sides once for spines joined one after another (chunks)."""
         ...
 
 

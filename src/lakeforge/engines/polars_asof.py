@@ -58,13 +58,24 @@ def _keep(step: AsofStep) -> pl.Expr | None:
     return None
 
 
-def _step(frame: pl.DataFrame, step: AsofStep, sorted_by: str | None) -> pl.DataFrame:
+def _prepared_right(step: AsofStep) -> pl.DataFrame:
+    """A step's right side as it is joined: projected, and sorted by time for timed steps."""
     right, _ = _right_frame(step)
+    return right if step.window == "equi" else right.sort(_TIME)
+
+
+def _step(
+    frame: pl.DataFrame, step: AsofStep, right: pl.DataFrame, sorted_by: str | None
+) -> pl.DataFrame:
     keys = [f"__lf_k{i}" for i in range(len(step.left_keys))]
     left_keys = list(step.left_keys)
-    right = right.with_columns(
-        [pl.col(k).cast(frame.schema[lk]) for k, lk in zip(keys, left_keys, strict=True)]
-    )
+    casts = [
+        pl.col(k).cast(frame.schema[lk])
+        for k, lk in zip(keys, left_keys, strict=True)
+        if right.schema[k] != frame.schema[lk]
+    ]
+    if casts:
+        right = right.with_columns(casts)
     outputs = [name for _, name in step.outputs]
     if step.window == "equi":
         joined = frame.join(
@@ -72,7 +83,6 @@ def _step(frame: pl.DataFrame, step: AsofStep, sorted_by: str | None) -> pl.Data
         )
         return joined.drop([k for k in keys if k in joined.columns])
     assert step.left_time is not None
-    right = right.sort(_TIME)
     left = frame.with_columns(
         _as_time(frame, step.left_time, right.schema[_TIME]).alias(_LEFT_TIME)
     )
@@ -99,33 +109,60 @@ def _left_columns(spine: pa.Table, steps: Sequence[AsofStep]) -> list[str]:
     return [c for c in spine.column_names if c in used]
 
 
-def run_plan(spine: pa.Table, steps: Sequence[AsofStep]) -> pa.Table:
-    """Execute a plan and return the spine's columns followed by every step's outputs.
+class PreparedPlan:
+    """A plan whose right sides are read, projected and sorted once, then joined onto any
+    number of spines (chunks of one input): the right-side work is not repeated per chunk.
 
-    Only the key and time columns of the spine are sorted and joined; outputs are put back in
-    spine order one column at a time, so peak memory stays near the size of the result.
+    Right sides are prepared on the first :meth:`run` and held until the plan is dropped, so
+    memory is the projected feature tables plus one chunk's join.
     """
-    narrow = spine.select(_left_columns(spine, steps))
-    frame: pl.DataFrame = pl.from_arrow(narrow, rechunk=False)  # type: ignore[assignment]
-    frame = frame.with_row_index(_ROW)
-    types: dict[str, pa.DataType] = {}
-    sorted_by: str | None = None
-    for step in steps:
-        frame = _step(frame, step, sorted_by)
-        if step.window != "equi":
-            sorted_by = step.left_time
-        for column, name in step.outputs:
-            types[name] = step.relation.schema.field(column).type
-    order = frame.get_column(_ROW).arg_sort()
-    outputs = frame.select(list(types))
-    del frame
-    result = spine
-    names = list(types)
-    for start in range(0, len(names), _GATHER_GROUP):
-        group = names[start : start + _GATHER_GROUP]
-        gathered = outputs.select(pl.col(group).gather(order)).to_arrow()
-        outputs = outputs.drop(group)
-        for name in group:
-            dtype = types[name]
-            result = result.append_column(pa.field(name, dtype), gathered.column(name).cast(dtype))
-    return result
+
+    def __init__(self, steps: Sequence[AsofStep]) -> None:
+        self.steps = tuple(steps)
+        self._rights: list[pl.DataFrame] | None = None
+
+    def _prepared(self) -> list[pl.DataFrame]:
+        if self._rights is None:
+            self._rights = [_prepared_right(step) for step in self.steps]
+        return self._rights
+
+    def run(self, spine: pa.Table) -> pa.Table:
+        """Execute the plan on ``spine``: its columns followed by every step's outputs.
+
+        Only the key and time columns of the spine are sorted and joined; outputs are put back
+        in spine order a few columns at a time, so peak memory stays near the result's size.
+        """
+        steps = self.steps
+        narrow = spine.select(_left_columns(spine, steps))
+        frame: pl.DataFrame = pl.from_arrow(narrow, rechunk=False)  # type: ignore[assignment]
+        frame = frame.with_row_index(_ROW)
+        types: dict[str, pa.DataType] = {}
+        sorted_by: str | None = None
+        for step, right in zip(steps, self._prepared(), strict=True):
+            frame = _step(frame, step, right, sorted_by)
+            if step.window != "equi":
+                sorted_by = step.left_time
+            for column, name in step.outputs:
+                types[name] = step.relation.schema.field(column).type
+        # equi joins keep the spine's order; a timed step sorted the frame by time
+        order = frame.get_column(_ROW).arg_sort() if sorted_by is not None else None
+        outputs = frame.select(list(types))
+        del frame
+        result = spine
+        names = list(types)
+        for start in range(0, len(names), _GATHER_GROUP):
+            group = names[start : start + _GATHER_GROUP]
+            selected = pl.col(group) if order is None else pl.col(group).gather(order)
+            gathered = outputs.select(selected).to_arrow()
+            outputs = outputs.drop(group)
+            for name in group:
+                dtype = types[name]
+                result = result.append_column(
+                    pa.field(name, dtype), gathered.column(name).cast(dtype)
+                )
+        return result
+
+
+def run_plan(spine: pa.Table, steps: Sequence[AsofStep]) -> pa.Table:
+    """Execute a plan once (see :class:`PreparedPlan` to run one plan on many spines)."""
+    return PreparedPlan(steps).run(spine)

@@ -16,12 +16,11 @@ import pyarrow as pa
 
 from lakeforge.errors import ValidationError
 from lakeforge.features import resolution
+from lakeforge.features.executor import FeatureExecutor
 from lakeforge.features.label import LabelPolicy, LabelReport, prepare_label
-from lakeforge.features.pit import ResolvedLookup, apply_defaults
 from lakeforge.features.resolution import FunctionPlan, Item, LookupPlan
 from lakeforge.features.spec import FeatureSpec, SourceColumn, TableInfoRef
 from lakeforge.frames import FrameKind, from_arrow, kind_of, to_arrow
-from lakeforge.tables import reader
 from lakeforge.tables.types import type_name
 
 if TYPE_CHECKING:
@@ -45,96 +44,46 @@ class TrainingSet:
     labels: tuple[str, ...]
     table_versions: dict[str, int]
     report: list[str]
-    _ws: Workspace = field(repr=False)
     _df: pa.Table = field(repr=False)
     _kind: FrameKind = field(repr=False)
-    _items: tuple[tuple[Item, int], ...] = field(repr=False)
+    _executor: FeatureExecutor = field(repr=False)
+
+    def _columns(self) -> list[str]:
+        return self.feature_spec.column_names() + list(self.labels)
 
     def load_df(self) -> Any:
         """Join the features and return the DataFrame kind the input came in."""
-        table, fills = _execute(self._ws, self._df, self._items)
+        table, fills = self._executor.run(self._df)
         for name, count in fills.items():
             line = f"default_values: filled {count} null(s) in {name!r}"
             if line not in self.report:
                 self.report.append(line)
-        columns = self.feature_spec.column_names() + list(self.labels)
-        return from_arrow(table.select(columns), self._kind)
+        return from_arrow(table.select(self._columns()), self._kind)
 
     def iter_batches(self, batch_rows: int = 1_000_000) -> Iterator[Any]:
         """Yield the training set in input-order chunks of at most ``batch_rows`` rows.
 
         Point-in-time results of a row do not depend on other rows, so chunks are joined
-        independently; memory follows the chunk size instead of the whole input.
+        independently (feature tables are read once for all chunks); memory follows the chunk
+        size instead of the whole input.
         """
         if batch_rows < 1:
             raise ValidationError(f"batch_rows={batch_rows} is not positive", "use e.g. 100000")
-        columns = self.feature_spec.column_names() + list(self.labels)
         for start in range(0, max(self._df.num_rows, 1), batch_rows):
-            chunk = self._df.slice(start, batch_rows)
-            table, _ = _execute(self._ws, chunk, self._items)
-            yield from_arrow(table.select(columns), self._kind)
+            table, _ = self._executor.run(self._df.slice(start, batch_rows))
+            yield from_arrow(table.select(self._columns()), self._kind)
 
+    def label_types(self) -> list[tuple[str, str]]:
+        """``(label, Spark SQL type)`` per label, after any label policy casts."""
+        schema = self._df.schema
+        return [(name, type_name(schema.field(name).type)) for name in self.labels]
 
-def _run_lookups(ws: Workspace, table: pa.Table, plans: Sequence[LookupPlan]) -> pa.Table:
-    resolved = []
-    for plan in plans:
-        snapshot = ws.tables.snapshot(plan.table.name, version=plan.version)
-        _, ts = resolution.table_keys(plan.table)
-        resolved.append(
-            ResolvedLookup(
-                table=plan.table.name.full,
-                relation=reader.engine_dataset(snapshot),
-                lookup_keys=tuple(plan.lookup.lookup_key),
-                primary_keys=plan.primary_keys,
-                outputs=plan.outputs,
-                timestamp_key=ts,
-                timestamp_lookup_key=plan.lookup.timestamp_lookup_key if ts else None,
-                lookback=plan.lookup.lookback_window,
-            )
-        )
-    from lakeforge.features.pit import plan as make_plan
-
-    return ws.engine.point_in_time(table, make_plan(resolved))
-
-
-def _run_function(table: pa.Table, plan: FunctionPlan) -> pa.Table:
-    from lakeforge.features.function import load_function
-    from lakeforge.tables.types import parse_type
-
-    fn = load_function(plan.info)
-    args = [table.column(c).to_pylist() for c in plan.inputs]
-    try:
-        values = [fn(*row) for row in zip(*args, strict=True)] if args else [fn()] * table.num_rows
-        column = pa.array(values, type=parse_type(plan.info.return_type))
-    except Exception as exc:
-        raise ValidationError(
-            f"on-demand function {plan.info.name.full!r} failed: {type(exc).__name__}: {exc}",
-            "fix the function or its inputs; it must return its declared type for every row",
-        ) from exc
-    return table.append_column(plan.output, column)
-
-
-def _execute(
-    ws: Workspace, df: pa.Table, items: Sequence[tuple[Item, int]]
-) -> tuple[pa.Table, dict[str, int]]:
-    table = df
-    batch: list[LookupPlan] = []
-    for item, _ in items:
-        if isinstance(item, LookupPlan):
-            batch.append(item)
-            continue
-        if batch:
-            table, batch = _run_lookups(ws, table, batch), []
-        table = _run_function(table, item)
-    if batch:
-        table = _run_lookups(ws, table, batch)
-    defaults = {
-        name: value
-        for item, _ in items
-        if isinstance(item, LookupPlan)
-        for name, value in item.defaults.items()
-    }
-    return apply_defaults(table, defaults)
+    def head(self, rows: int = 1) -> pa.Table:
+        """The first ``rows`` input rows with every spec column computed (excluded source
+        columns too), as Arrow, in spec order; no labels."""
+        table, _ = self._executor.run(self._df.slice(0, rows))
+        names = self.feature_spec.column_names(included_only=False)
+        return table.select([n for n in names if n in table.column_names])
 
 
 def _labels(label: str | Sequence[str] | None, df: pa.Table, exclude: Sequence[str]) -> list[str]:
@@ -276,7 +225,8 @@ def create_training_set(
         ),
     )
     versions = {i.table.name.full: i.version for i, _ in ordered if isinstance(i, LookupPlan)}
-    return TrainingSet(spec, tuple(labels), versions, report, ws, table, kind, tuple(ordered))
+    executor = FeatureExecutor(ws, ordered)
+    return TrainingSet(spec, tuple(labels), versions, report, table, kind, executor)
 
 
 __all__ = ["LabelReport", "TrainingSet", "create_training_set"]

@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from lakeforge.errors import ScoringInputError
 from lakeforge.features import resolution
+from lakeforge.features.executor import FeatureExecutor
 from lakeforge.features.function import FeatureFunction, check_bindings
 from lakeforge.features.lookup import FeatureLookup
 from lakeforge.features.resolution import FunctionPlan, Item
@@ -48,6 +49,7 @@ class InputPlan:
         overrides: Feature columns taken from the input instead of being looked up.
         required: Input columns the plan needs.
         table_versions: Delta version read per feature table.
+        executor: Runs the items; feature tables are read once for all chunks of one input.
     """
 
     spec: FeatureSpec
@@ -55,6 +57,7 @@ class InputPlan:
     overrides: tuple[str, ...]
     required: tuple[str, ...]
     table_versions: dict[str, int]
+    executor: FeatureExecutor
 
     def computed_columns(self) -> list[str]:
         """Included model-input columns the plan adds to the input (spec order)."""
@@ -207,16 +210,15 @@ def plan_inputs(ws: Workspace, spec: FeatureSpec, schema: pa.Schema) -> InputPla
     versions = {
         i.table.name.full: i.version for i, _ in ordered if isinstance(i, resolution.LookupPlan)
     }
-    return InputPlan(spec, tuple(ordered), overrides, tuple(required), versions)
+    executor = FeatureExecutor(ws, ordered)
+    return InputPlan(spec, tuple(ordered), overrides, tuple(required), versions, executor)
 
 
-def compute(ws: Workspace, plan: InputPlan, table: pa.Table) -> pa.Table:
+def compute(plan: InputPlan, table: pa.Table) -> pa.Table:
     """Run the plan's lookups and functions on ``table``; input columns stay first, in order."""
-    from lakeforge.features.training_set import _execute
-
     if not plan.items:
         return table
-    joined, _ = _execute(ws, table, plan.items)
+    joined, _ = plan.executor.run(table)
     return joined
 
 

@@ -116,7 +116,6 @@ class FeatureModel:
 
     def score(
         self,
-        ws: Workspace,
         plan: InputPlan,
         table: pa.Table,
         *,
@@ -124,7 +123,7 @@ class FeatureModel:
         params: Mapping[str, Any] | None = None,
     ) -> pa.Table:
         """Input columns, then looked-up/computed columns, then ``prediction``."""
-        computed = feature_inputs.compute(ws, plan, table)
+        computed = feature_inputs.compute(plan, table)
         model_input = computed.select(self.spec.column_names())
         predictions = self.predict_model_input(model_input, result_type, params)
         return computed.append_column(PREDICTION, predictions)
@@ -365,7 +364,7 @@ class _PyfuncFeatureModel:
             )
         ws = current_workspace()
         plan = self.model.plan(ws, table.schema)
-        scored = self.model.score(ws, plan, table, result_type=result_type, params=extra or None)
+        scored = self.model.score(plan, table, result_type=result_type, params=extra or None)
         return _series(scored.select([PREDICTION]), kind)
 
 

@@ -172,17 +172,13 @@ def _save_raw(
 def _training_parts(
     training_set: TrainingSet | None, feature_spec_path: str | None
 ) -> tuple[FeatureSpec, list[tuple[str, str]]]:
-    from lakeforge.tables.types import type_name
-
     if (training_set is None) == (feature_spec_path is None):
         raise ValidationError(
             "log_model needs exactly one of training_set and feature_spec_path",
             "pass training_set=fe.create_training_set(...)",
         )
     if training_set is not None:
-        schema = training_set._df.schema
-        labels = [(n, type_name(schema.field(n).type)) for n in training_set.labels]
-        return training_set.feature_spec, labels
+        return training_set.feature_spec, training_set.label_types()
     path = Path(str(feature_spec_path))
     if path.name != feature_model.SPEC_FILE or not path.is_file():
         raise ValidationError(
@@ -194,13 +190,8 @@ def _training_parts(
 
 def _first_row(training_set: TrainingSet) -> pa.Table | None:
     """The first training row with every spec column computed (source, features)."""
-    from lakeforge.features.training_set import _execute
-
-    if training_set._df.num_rows == 0:
-        return None
-    table, _ = _execute(training_set._ws, training_set._df.slice(0, 1), training_set._items)
-    names = training_set.feature_spec.column_names(included_only=False)
-    return table.select([n for n in names if n in table.column_names])
+    row = training_set.head(1)
+    return row if row.num_rows else None
 
 
 def _inferred_outputs(raw_dir: Path, spec: FeatureSpec, row: pa.Table | None) -> Any:

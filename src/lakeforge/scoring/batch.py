@@ -103,7 +103,7 @@ def iter_score_batches(
     columns = [*schema.names, *added, PREDICTION]
     for chunk in chunks:
         table = feature_inputs.align_nulls(model.spec, chunk)
-        scored = model.score(ws, plan, table, result_type=result_type, params=params)
+        scored = model.score(plan, table, result_type=result_type, params=params)
         yield scored.select(columns)
 
 
