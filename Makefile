@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 $(STAMP): pyproject.toml requirements/lock.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check "uv>=0.5"
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -c requirements/lock.txt -e ".[dev,postgres,ml]"
+	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -c requirements/lock.txt -e ".[dev,postgres,ml]"
 	touch $(STAMP)
 
 install: $(STAMP)

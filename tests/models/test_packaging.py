@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-import time
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -253,9 +252,11 @@ def test_training_set_or_spec_path_exactly_one(
         )
 
 
-def test_logging_is_fast_and_never_infers_requirements(
+def test_logging_never_infers_requirements(
     ws: Workspace, world: Any, sk: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Requirement inference runs a subprocess per model (seconds); pins replace it. Speed
+    itself is measured in bench/log_model.py, not asserted here."""
     import mlflow.sklearn
     import mlflow.utils.requirements_utils as requirements_utils
 
@@ -263,13 +264,14 @@ def test_logging_is_fast_and_never_infers_requirements(
         raise AssertionError("pip requirement inference ran (a subprocess per model)")
 
     monkeypatch.setattr(requirements_utils, "_infer_requirements", refuse)
-    log_model(ws, sk, "warm", mlflow.sklearn, world.training_set)  # one-time imports
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        log_model(ws, sk, "model", mlflow.sklearn, world.training_set)
-        timings.append(time.perf_counter() - start)
-    assert min(timings) < 0.3, timings
+    info = log_model(ws, sk, "model", mlflow.sklearn, world.training_set)
+    import mlflow.artifacts
+
+    uri = f"runs:/{info.run_id}/model/requirements.txt"
+    requirements = Path(mlflow.artifacts.download_artifacts(uri))
+    pins = requirements.read_text().split()
+    assert any(p.startswith("scikit-learn==") for p in pins), pins
+    assert any(p.startswith("mlflow==") for p in pins), pins
 
 
 # MLflow 3.17 saving a pandas input example compares columns with a range, which pandas 3.1

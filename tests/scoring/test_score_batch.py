@@ -51,7 +51,6 @@ fw = _load_world()
 # MLflow warns once per process when mlflow.pyfunc is first imported (its own response types use
 # `Any` hints); whichever test imports a flavor first would fail on it. Only that message.
 pytestmark = pytest.mark.filterwarnings("ignore:.*Any type hint is inferred as AnyType:UserWarning")
-TREE_PREDICTOR = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"
 FIXTURE = Path(__file__).parents[1] / "models" / "fixtures" / "reference_model"
 
 
@@ -174,6 +173,73 @@ def test_iter_score_batches_streams_chunks_in_order(ws: Workspace, world: Any, s
     pd.testing.assert_frame_equal(whole, score_batch(ws, sk_uri, world.keys))
 
 
+def test_client_streams_a_reader_chunk_by_chunk_and_checks_input_up_front(
+    world: Any, sk_uri: str
+) -> None:
+    fe = world.fe
+    table = pa.Table.from_pandas(world.keys, preserve_index=False)
+    reader = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=30))
+    chunks = fe.iter_score_batches(model_uri=sk_uri, df=reader, batch_rows=100)
+    parts = list(chunks)
+    assert [p.num_rows for p in parts] == [100, 100, 40]
+    assert all(isinstance(p, pa.Table) for p in parts)
+    expected = fe.score_batch(model_uri=sk_uri, df=world.keys)
+    pd.testing.assert_frame_equal(pa.concat_tables(parts).to_pandas(), expected)
+    # bad input fails when the call is made, not at the first iteration
+    with pytest.raises(ScoringInputError, match="required columns are missing"):
+        fe.iter_score_batches(model_uri=sk_uri, df=pd.DataFrame({"other": [1]}))
+
+
+class _Doubler:
+    """A transformer outside scikit-learn: skops does not trust it."""
+
+    def fit(self, x: Any, y: Any = None) -> _Doubler:
+        return self
+
+    def transform(self, x: Any) -> Any:
+        return x * 2
+
+
+def test_tree_ensembles_log_and_score_without_naming_skops_types(ws: Workspace, world: Any) -> None:
+    import mlflow.sklearn
+    from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
+
+    forest = RandomForestClassifier(n_estimators=5, random_state=0).fit(world.x, world.y)
+    boosted = GradientBoostingClassifier(n_estimators=5).fit(world.x, world.y)
+    for model in (forest, boosted):
+        info = log_model(ws, model, "model", mlflow.sklearn, world.training_set)
+        scored = score_batch(ws, info.model_uri, world.keys)
+        expected = model.predict(world.x).astype("float64")
+        assert int((scored["prediction"].to_numpy() != expected).sum()) == 0
+
+
+def test_types_skops_does_not_trust_stop_logging_with_the_fix(ws: Workspace, world: Any) -> None:
+    import mlflow.sklearn
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    doubler = _Doubler()
+    pipeline = make_pipeline(
+        FunctionTransformer(doubler.transform), LogisticRegression(max_iter=2000)
+    ).fit(world.x, world.y)
+    with pytest.raises(ValidationError, match="skops does not trust") as caught:
+        log_model(ws, pipeline, "model", mlflow.sklearn, world.training_set)
+    assert "_Doubler" in str(caught.value)
+    assert "skops_trusted_types=" in str(caught.value)
+    # the user's explicit choice is respected
+    info = log_model(
+        ws,
+        pipeline,
+        "model",
+        mlflow.sklearn,
+        world.training_set,
+        serialization_format="cloudpickle",
+    )
+    scored = score_batch(ws, info.model_uri, world.keys)
+    assert scored["prediction"].notna().all()
+
+
 def test_missing_required_columns_are_all_listed(ws: Workspace, world: Any, sk_uri: str) -> None:
     with pytest.raises(ScoringInputError, match="required columns are missing") as caught:
         score_batch(ws, sk_uri, pd.DataFrame({"other": [1]}))
@@ -227,12 +293,8 @@ def test_lightgbm_and_histgradientboosting_take_missing_values(ws: Workspace, wo
 
     unknown = pd.DataFrame({"customer_id": [1, 999], "event_ts": [fw.T0 + timedelta(days=5)] * 2})
     hgb = HistGradientBoostingClassifier(max_iter=10).fit(world.x, world.y)
-    trusted: dict[str, Any] = {"skops_trusted_types": [TREE_PREDICTOR]}  # MLflow's skops: HGB
-    for model, flavor, options in (
-        (fw.lightgbm_model(world), mlflow.lightgbm, {}),
-        (hgb, mlflow.sklearn, trusted),
-    ):
-        info = log_model(ws, model, "model", flavor, world.training_set, **options)
+    for model, flavor in ((fw.lightgbm_model(world), mlflow.lightgbm), (hgb, mlflow.sklearn)):
+        info = log_model(ws, model, "model", flavor, world.training_set)
         scored = score_batch(ws, info.model_uri, unknown)
         assert scored["prediction"].notna().all()
         assert scored["spend"].isna().tolist() == [False, True]

@@ -7,7 +7,7 @@ pyarrow; results come back as the kind given (reads: ``kind=``, default pandas).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -264,6 +264,35 @@ class FeatureEngineeringClient:
             batch_rows=batch_rows,
             params=params,
             env_manager=env_manager,
+            registry_uri=self.model_registry_uri,
+        )
+
+    def iter_score_batches(
+        self,
+        *,
+        model_uri: str,
+        df: Any,
+        result_type: str = "double",
+        strict_environment: bool = False,
+        batch_rows: int = 100_000,
+        params: dict[str, Any] | None = None,
+    ) -> Iterator[Any]:
+        """Score like :meth:`score_batch`, yielding scored chunks of ``batch_rows`` rows.
+
+        Pass a ``pyarrow.RecordBatchReader`` (e.g. a dataset scanner's ``to_reader()``) to
+        score inputs larger than memory: memory then follows ``batch_rows``. See
+        :func:`lakeforge.scoring.batch.iter_scores`.
+        """
+        from lakeforge.scoring.batch import iter_scores
+
+        return iter_scores(
+            self.workspace,
+            model_uri,
+            df,
+            result_type=result_type,
+            strict_environment=strict_environment,
+            batch_rows=batch_rows,
+            params=params,
             registry_uri=self.model_registry_uri,
         )
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import tempfile
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from lakeforge.settings import Settings
     from lakeforge.tables.workspace import Workspace
 
+_log = logging.getLogger(__name__)
 _SCALARS: Mapping[str, str] = {
     "tinyint": "integer",
     "byte": "integer",
@@ -155,6 +157,8 @@ def _save_raw(
     options = dict(kwargs)
     if "pip_requirements" not in options and "conda_env" not in options:
         options["pip_requirements"] = pins
+    if name == "sklearn":
+        options = _skops_options(flavor, model, options)
     if name == "pyfunc":
         save(path=str(target), python_model=model, **options)
     else:
@@ -167,6 +171,38 @@ def _save_raw(
         raise UnsupportedFlavorError(
             display, f"the saved model has the flavors {sorted(flavors)} but no python_function"
         )
+
+
+def _skops_options(flavor: ModuleType, model: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """Trust scikit-learn's own types for MLflow's skops format, refuse foreign ones at log time.
+
+    MLflow saves sklearn models with skops, whose loader refuses types outside its trusted list;
+    tree ensembles (``sklearn.tree._tree.Tree``, HistGradientBoosting's ``TreePredictor``) are
+    among them, so such a model would log fine and fail every load. Types from scikit-learn
+    itself are added to ``skops_trusted_types`` (recorded in the raw model's ``MLmodel``); any
+    other type stops logging with the list, since trusting it is the user's decision.
+    """
+    skops_format = str(getattr(flavor, "SERIALIZATION_FORMAT_SKOPS", "skops"))
+    if "skops_trusted_types" in options:
+        return options
+    if options.get("serialization_format", skops_format) != skops_format:
+        return options
+    try:
+        import skops.io  # type: ignore[import-untyped]
+    except ImportError:
+        return options  # MLflow reports the missing package itself
+    untrusted = list(skops.io.get_untrusted_types(data=skops.io.dumps(model)))
+    foreign = [t for t in untrusted if not t.startswith("sklearn.")]
+    if foreign:
+        raise ValidationError(
+            f"the model holds types that skops does not trust for loading: {foreign}",
+            f"if you trust them, pass skops_trusted_types={untrusted!r} to log_model, or "
+            "serialization_format='cloudpickle' (loads run arbitrary code: trusted models only)",
+        )
+    if untrusted:
+        _log.info("trusting scikit-learn's own types for skops loading: %s", untrusted)
+        return {**options, "skops_trusted_types": untrusted}
+    return options
 
 
 def _training_parts(

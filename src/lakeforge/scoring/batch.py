@@ -168,6 +168,43 @@ def score_batch(
     return from_arrow(result, kind)
 
 
+def iter_scores(
+    ws: Workspace,
+    model_uri: str,
+    df: Any,
+    result_type: str = feature_model.DEFAULT_RESULT_TYPE,
+    strict_environment: bool = False,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    *,
+    params: Mapping[str, Any] | None = None,
+    registry_uri: str | None = None,
+) -> Iterator[Any]:
+    """Like :func:`score_batch` without ``output_table``, one scored chunk at a time.
+
+    The model is loaded, the input checked and the first chunk scored before this returns, so
+    bad input raises here. Feature tables are read once; each chunk of at most ``batch_rows``
+    input rows is yielded as soon as it is scored, in input order, as the input's DataFrame
+    kind (a ``RecordBatchReader`` gives Arrow tables). Memory follows the
+    chunk size, not the input size, when the input is a ``RecordBatchReader``.
+    """
+    from lakeforge.models.packaging import settings_for
+
+    kind = kind_of(df)
+    settings = settings_for(ws, registry_uri)
+    model = feature_model.load(settings, model_uri, strict_environment=strict_environment)
+    chunks = iter_score_batches(
+        ws, model, df, result_type=result_type, batch_rows=batch_rows, params=params
+    )
+    first = next(chunks)  # input errors surface here, not at the caller's first iteration
+
+    def scored() -> Iterator[Any]:
+        yield from_arrow(first, kind)
+        for chunk in chunks:
+            yield from_arrow(chunk, kind)
+
+    return scored()
+
+
 def _identity(
     ws: Workspace, registry_uri: str | None, model_uri: str
 ) -> tuple[str | None, str | None]:
@@ -232,4 +269,10 @@ def append_scores(
     ws.tables.append(name, result)
 
 
-__all__ = ["DEFAULT_BATCH_ROWS", "append_scores", "iter_score_batches", "score_batch"]
+__all__ = [
+    "DEFAULT_BATCH_ROWS",
+    "append_scores",
+    "iter_score_batches",
+    "iter_scores",
+    "score_batch",
+]
