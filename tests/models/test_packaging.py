@@ -185,7 +185,12 @@ def test_lineage_and_versions_are_recorded_on_the_run(ws: Workspace, world: Any,
         assert tags[f"lakeforge.feature_table.{table}"] == str(version)
     assert json.loads(tags["lakeforge.labels"]) == [{"name": "churned", "type": "bigint"}]
     inputs = {d.dataset.name: d for d in run.inputs.dataset_inputs}
-    assert set(inputs) == {"main.fs.activity", "main.fs.profile"}
+    assert set(inputs) == {"main.fs.activity", "main.fs.profile", "label_table"}
+    label_table = inputs["label_table"]
+    assert [(t.key, t.value) for t in label_table.tags] == [("mlflow.data.context", "training")]
+    assert json.loads(label_table.dataset.profile) == {"num_rows": len(world.spine)}
+    label_columns = json.loads(label_table.dataset.schema)["mlflow_colspec"]
+    assert [c["name"] for c in label_columns] == ["customer_id", "event_ts", "churned"]
     activity = inputs["main.fs.activity"]
     source = json.loads(activity.dataset.source)
     assert activity.dataset.source_type == "delta_table"
@@ -194,6 +199,35 @@ def test_lineage_and_versions_are_recorded_on_the_run(ws: Workspace, world: Any,
     assert [(t.key, t.value) for t in activity.tags] == [("mlflow.data.context", "feature_table")]
     schema = json.loads(activity.dataset.schema)["mlflow_colspec"]
     assert [c["name"] for c in schema] == ["spend", "visits"]
+
+
+def test_a_training_set_built_inside_a_run_is_recorded_on_that_run(
+    ws: Workspace, world: Any
+) -> None:
+    """Guardrail 2: lineage lands on the active run without the user logging anything."""
+    fe = world.fe
+    spine = world.spine
+    with tracking.start_run(ws.settings, "/lineage") as run:
+        training_set = fe.create_training_set(
+            df=spine, feature_lookups=fw.lookups(), label="churned", exclude_columns=["event_ts"]
+        )
+    recorded = tracking.client(ws.settings).get_run(run.run_id)
+    inputs = {d.dataset.name: d.dataset for d in recorded.inputs.dataset_inputs}
+    assert set(inputs) == {"main.fs.activity", "main.fs.profile", "label_table"}
+    source = json.loads(inputs["main.fs.profile"].source)
+    assert source["delta_table_version"] == training_set.table_versions["main.fs.profile"]
+    assert recorded.data.tags["lakeforge.feature_table.main.fs.activity"] == "0"
+    # the same labels give the same digest; other labels another one
+    from lakeforge.models.lineage import table_digest
+
+    assert inputs["label_table"].digest == table_digest(training_set.label_table())
+    changed = spine.assign(churned=1 - spine["churned"])
+    other = fe.create_training_set(df=changed, feature_lookups=fw.lookups(), label="churned")
+    assert table_digest(other.label_table()) != inputs["label_table"].digest
+    # outside a run nothing is recorded anywhere (and no run is started)
+    assert not tracking.client(ws.settings).search_runs(
+        [recorded.info.experiment_id], filter_string=f"attributes.run_id != '{run.run_id}'"
+    )
 
 
 def test_a_run_is_started_in_an_experiment_named_after_the_model_or_the_active_one_is_used(

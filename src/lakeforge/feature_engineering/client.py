@@ -163,7 +163,8 @@ class FeatureEngineeringClient:
         """Declare a point-in-time training set; ``load_df()`` materializes it.
 
         ``problem_type`` (``"classification"``/``"regression"``) and ``label_threshold`` are
-        lakeforge additions that turn on the label guardrails.
+        lakeforge additions that turn on the label guardrails. Inside an active MLflow run the
+        set's feature tables (with Delta versions) and label table are recorded on that run.
         """
         from lakeforge.features.label import LabelPolicy
         from lakeforge.features.training_set import create_training_set
@@ -191,9 +192,13 @@ class FeatureEngineeringClient:
         _check_hidden(kwargs, use_spark_native_join)
         del use_timeseries_filtering  # a join-strategy hint; results never depend on it
         policy = LabelPolicy(problem_type, label_threshold) if problem_type else None  # type: ignore[arg-type]
-        return create_training_set(
+        training_set = create_training_set(
             self.workspace, df, feature_lookups or [], label, exclude_columns, policy
         )
+        from lakeforge.models.lineage import record_on_active_run
+
+        record_on_active_run(training_set)  # guardrail 2: lineage lands on the active run
+        return training_set
 
     def log_model(
         self,

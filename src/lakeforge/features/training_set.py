@@ -78,6 +78,11 @@ class TrainingSet:
         schema = self._df.schema
         return [(name, type_name(schema.field(name).type)) for name in self.labels]
 
+    def label_table(self) -> pa.Table:
+        """The DataFrame the set was declared on (keys, times, labels after any label policy
+        casts), as Arrow: the label table of the set's lineage."""
+        return self._df
+
     def head(self, rows: int = 1) -> pa.Table:
         """The first ``rows`` input rows with every spec column computed (excluded source
         columns too), as Arrow, in spec order; no labels."""

@@ -15,16 +15,13 @@ model). Signature inputs are the spec's source columns (required) and feature/fu
 or, for sets without labels, the model's prediction on the first training row; the params
 schema holds ``result_type`` (default ``"NO_RESULT_TYPE"``).
 
-Lineage recorded on the run (guardrails 0 and 2): one MLflow dataset input per feature table
-(source type ``delta_table`` with name, Delta version and table id; context ``feature_table``),
-and tags ``lakeforge.feature_table.<table>`` = pinned version, ``lakeforge.labels`` = label
-names and types, ``lakeforge.env.<package>`` = exact versions of framework, mlflow, lakeforge.
+Lineage recorded on the run (guardrails 0 and 2): the training set's feature tables with their
+Delta versions and its label table (:mod:`.lineage`), and tags ``lakeforge.env.<package>`` =
+exact versions of framework, mlflow, lakeforge.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import tempfile
 import warnings
@@ -39,7 +36,7 @@ import pyarrow as pa
 
 from lakeforge.errors import UnsupportedFlavorError, ValidationError
 from lakeforge.features.spec import FeatureSpec, SourceColumn
-from lakeforge.models import environment, feature_model, tracking
+from lakeforge.models import environment, feature_model, lineage, tracking
 from lakeforge.models.environment import RecordedEnvironment
 
 if TYPE_CHECKING:
@@ -255,56 +252,6 @@ def _run(settings: Settings, experiment_name: str | None, default_name: str) -> 
         yield run.run_id
 
 
-def _record_lineage(
-    settings: Settings,
-    run_id: str,
-    spec: FeatureSpec,
-    versions: Mapping[str, int],
-    labels: Sequence[tuple[str, str]],
-    recorded: RecordedEnvironment,
-) -> None:
-    from mlflow.entities import Dataset, DatasetInput, InputTag, RunTag
-
-    tags = {f"lakeforge.env.{name}": version for name, version in recorded.versions.items()}
-    tags.update({f"lakeforge.feature_table.{t}": str(v) for t, v in versions.items()})
-    tags["lakeforge.labels"] = json.dumps([{"name": n, "type": t} for n, t in labels])
-    datasets = []
-    for ref in spec.input_tables:
-        version = versions.get(ref.table_name)
-        source = {
-            "delta_table_name": ref.table_name,
-            "delta_table_version": version,
-            "delta_table_id": ref.table_id,
-            "is_databricks_uc_table": False,
-        }
-        digest = hashlib.sha256(f"{ref.table_id}:{version}".encode()).hexdigest()[:8]
-        dataset = Dataset(
-            name=ref.table_name,
-            digest=digest,
-            source_type="delta_table",
-            source=json.dumps(source),
-            schema=_dataset_schema(spec, ref.table_name),
-        )
-        datasets.append(DatasetInput(dataset, [InputTag("mlflow.data.context", "feature_table")]))
-    client = tracking.client(settings)
-    client.log_batch(run_id, tags=[RunTag(k, v) for k, v in tags.items()])
-    if datasets:
-        client.log_inputs(run_id, datasets=datasets)
-
-
-def _dataset_schema(spec: FeatureSpec, table_name: str) -> str:
-    from mlflow.types import ColSpec, Schema, TensorSpec
-
-    from lakeforge.features.spec import FeatureColumn
-
-    columns: list[ColSpec | TensorSpec] = [
-        ColSpec(mlflow_type(c.data_type), c.feature_name)
-        for c in spec.input_columns
-        if isinstance(c, FeatureColumn) and c.table_name == table_name
-    ]
-    return json.dumps({"mlflow_colspec": Schema(columns).to_dict()}) if columns else ""
-
-
 def log_model(
     ws: Workspace,
     model: Any,
@@ -392,17 +339,38 @@ def log_model(
                 input_example=packaged.example,
                 metadata={environment.METADATA_KEY: recorded.to_metadata()},
             )
-            _record_lineage(settings, run_id, spec, versions, labels, recorded)
+            _record(settings, run_id, spec, versions, labels, training_set, recorded)
     if registered_model_name:
         from lakeforge.models.registry import Registry
 
         registered = Registry(ws, registry_uri=registry_uri).register_model(
-            f"runs:/{info.run_id}/{artifact_path}",
+            info.model_uri,  # the logged model (models:/m-<id>): where MLflow 3 stores it
             registered_model_name,
             await_registration_for=await_registration_for,
         )
         info._registered_model_version = registered.version
     return info
+
+
+def _record(
+    settings: Settings,
+    run_id: str,
+    spec: FeatureSpec,
+    versions: Mapping[str, int],
+    labels: Sequence[tuple[str, str]],
+    training_set: TrainingSet | None,
+    recorded: RecordedEnvironment,
+) -> None:
+    """Lineage and exact package versions on the run (guardrails 0 and 2)."""
+    lineage.record(
+        tracking.client(settings),
+        run_id,
+        spec,
+        versions,
+        labels,
+        training_set.label_table() if training_set is not None else None,
+        extra_tags={f"lakeforge.env.{n}": v for n, v in recorded.versions.items()},
+    )
 
 
 @dataclass(frozen=True, slots=True)
