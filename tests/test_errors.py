@@ -89,6 +89,18 @@ EXAMPLES: dict[type[e.LakeforgeError], tuple[e.LakeforgeError, str]] = {
         "transition_model_version_stage",
     ),
     e.RegistrationError: (e.RegistrationError("dev.ml.churn", 3, "disk full"), "disk full"),
+    e.JobNotFoundError: (e.JobNotFoundError("trian", ["train"]), "'trian'"),
+    e.RunNotFoundError: (e.RunNotFoundError("77", ["1", "2"]), "'77'"),
+    e.BundleError: (
+        e.BundleError("databricks.yml", "resources.jobs.a.tasks[0].max_retries", "not an int", "x"),
+        "resources.jobs.a.tasks[0].max_retries",
+    ),
+    e.VariableError: (
+        e.VariableError("databricks.yml", "catalog", "has no value for target dev", "set it"),
+        "variables.catalog",
+    ),
+    e.ScheduleError: (e.ScheduleError("0 0 25 * * ?", "hour 25 is out of range"), "hour 25"),
+    e.JobRunError: (e.JobRunError("42", "FAILED", ["train: exit code 1"]), "exit code 1"),
     e.RegistrationTimeoutError: (
         e.RegistrationTimeoutError("dev.ml.churn", 3, 300.0, "PENDING_REGISTRATION"),
         "PENDING_REGISTRATION after 300s",

@@ -21,7 +21,9 @@ the next action. HTTP status codes are mapped in ``serving/``, exit codes in ``c
     │   ├── VersionNotFoundError       a table version / timestamp that does not exist
     │   ├── ModelNotFoundError         a registered model
     │   ├── ModelVersionNotFoundError  a version number of a registered model
-    │   └── AliasNotFoundError         an alias of a registered model
+    │   ├── AliasNotFoundError         an alias of a registered model
+    │   ├── JobNotFoundError           a job of a bundle
+    │   └── RunNotFoundError           a job run record
     ├── AlreadyExistsError             object exists and IF NOT EXISTS was not asked
     ├── NotEmptyError                  drop of a non-empty catalog/schema without cascade
     ├── ValidationError                input data or arguments rejected
@@ -34,11 +36,15 @@ the next action. HTTP status codes are mapped in ``serving/``, exit codes in ``c
     │   ├── StagesUnsupportedError     registry: stage APIs (use aliases instead)
     │   ├── UnsupportedFlavorError     log_model got a flavor without a python_function flavor
     │   ├── ModelLayoutError           a model directory without the feature-model layout
-    │   └── ScoringInputError          scoring input has missing, mistyped or NaN columns
+    │   ├── ScoringInputError          scoring input has missing, mistyped or NaN columns
+    │   ├── BundleError                a bundle / manifest YAML value, with its YAML path
+    │   │   └── VariableError          a bundle variable undeclared, unresolved or empty
+    │   └── ScheduleError              a quartz cron expression lakeforge cannot run
     ├── EnvironmentMismatchError       model framework version differs from the installed one
     ├── ScoringError                   the model itself failed on accepted input
     ├── SqlError                       a SQL statement failed in the engine
     ├── RegistrationError              a model version ended in FAILED_REGISTRATION
+    ├── JobRunError                    a job or pipeline run ended in a failed state
     └── RetryableError                 transient: the same call may succeed later
         ├── CommitConflictError        Delta commit kept conflicting until the deadline
         └── RegistrationTimeoutError   a model version still pending at the deadline
@@ -228,6 +234,20 @@ class AliasNotFoundError(NotFoundError):
     plural = "aliases of that model"
 
 
+class JobNotFoundError(NotFoundError):
+    """A job key that the bundle does not define."""
+
+    kind = "job"
+    plural = "jobs"
+
+
+class RunNotFoundError(NotFoundError):
+    """A job run id without a run record in the workspace."""
+
+    kind = "run"
+    plural = "runs"
+
+
 class AlreadyExistsError(LakeforgeError):
     """An object exists and the caller did not ask for IF NOT EXISTS."""
 
@@ -372,6 +392,46 @@ class ScoringInputError(ValidationError):
         super().__init__(f"scoring input rejected: {problem}: {self.columns}", fix)
 
 
+class BundleError(ValidationError):
+    """A bundle or manifest YAML file holds a value lakeforge cannot use.
+
+    Args:
+        file: The YAML file (as given or found).
+        yaml_path: Where in the file, e.g. ``resources.jobs.train.tasks[0].timeout_seconds``
+            (empty for the whole file).
+        problem: What is wrong with the value there.
+        fix: The next action.
+    """
+
+    def __init__(self, file: str, yaml_path: str, problem: str, fix: str) -> None:
+        self.file = file
+        self.yaml_path = yaml_path
+        self.problem = problem
+        where = f"{file}: {yaml_path}" if yaml_path else file
+        super().__init__(f"{where}: {problem}", fix)
+
+
+class VariableError(BundleError):
+    """A bundle variable is undeclared, unresolved for the target, or empty."""
+
+    def __init__(self, file: str, name: str, problem: str, fix: str) -> None:
+        self.name = name
+        super().__init__(file, f"variables.{name}", problem, fix)
+
+
+class ScheduleError(ValidationError):
+    """A quartz cron expression (or time zone) that lakeforge cannot schedule."""
+
+    def __init__(self, expression: str, problem: str, fix: str | None = None) -> None:
+        self.expression = expression
+        super().__init__(
+            f"schedule {expression!r}: {problem}",
+            fix
+            or "use a quartz expression of 6 or 7 fields: seconds minutes hours day-of-month "
+            "month day-of-week [year], e.g. '0 0 9 * * ?' (09:00 every day)",
+        )
+
+
 class EnvironmentMismatchError(LakeforgeError):
     """A model's framework version differs from the installed one (strict environment)."""
 
@@ -415,6 +475,20 @@ class SqlError(LakeforgeError):
         super().__init__(
             f"SQL failed: {message} (query: {short})",
             fix or "check the statement; catalog.schema.table names refer to workspace tables",
+        )
+
+
+class JobRunError(LakeforgeError):
+    """A job or pipeline run ended in a failed state (the CLI exits non-zero)."""
+
+    def __init__(self, run: str, state: str, reasons: Sequence[str] = ()) -> None:
+        self.run = run
+        self.state = state
+        self.reasons = list(reasons)
+        detail = f": {'; '.join(self.reasons)}" if self.reasons else ""
+        super().__init__(
+            f"run {run} ended {state}{detail}",
+            "see the task logs (lakeforge jobs runs get <run id>) for each failed task",
         )
 
 

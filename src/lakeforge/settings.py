@@ -255,3 +255,36 @@ def prepare_mlflow_environment(settings: Settings) -> None:
     if not settings.mlflow_telemetry:
         os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
         os.environ.setdefault("DO_NOT_TRACK", "true")
+
+
+BUNDLE_VAR_PREFIX = "BUNDLE_VAR_"
+TASK_CONTEXT_ENV = "LAKEFORGE_TASK_CONTEXT"
+
+
+def bundle_variable_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Bundle variable values set as ``BUNDLE_VAR_<name>`` environment variables."""
+    environ = os.environ if env is None else env
+    return {
+        key[len(BUNDLE_VAR_PREFIX) :]: value
+        for key, value in environ.items()
+        if key.startswith(BUNDLE_VAR_PREFIX) and len(key) > len(BUNDLE_VAR_PREFIX)
+    }
+
+
+def task_environment(settings: Settings, extra: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a job task process: this one's, pointed at the same workspace, plus
+    ``extra`` (``PYTHONPATH`` entries in ``extra`` go first, the inherited path after)."""
+    environ = dict(os.environ)
+    environ[ENV_PREFIX + "HOME"] = str(settings.workspace)
+    for key, value in extra.items():
+        if key == "PYTHONPATH" and environ.get("PYTHONPATH"):
+            value = os.pathsep.join([value, environ["PYTHONPATH"]])
+        environ[key] = value
+    return environ
+
+
+def task_context_file(env: Mapping[str, str] | None = None) -> Path | None:
+    """The job task context file a task process was started with, if any."""
+    environ = os.environ if env is None else env
+    value = environ.get(TASK_CONTEXT_ENV)
+    return Path(value) if value else None

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from lakeforge.cli import catalogs, models, schemas, sql, tables, ui
+from lakeforge.cli import bundle, catalogs, jobs, models, schemas, sql, tables, ui
 from lakeforge.cli.context import CliState, JsonOption
 
 app = typer.Typer(
@@ -26,6 +26,8 @@ app.add_typer(catalogs.app, name="catalogs")
 app.add_typer(schemas.app, name="schemas")
 app.add_typer(tables.app, name="tables")
 app.add_typer(models.app, name="models")
+app.add_typer(bundle.app, name="bundle")
+app.add_typer(jobs.app, name="jobs")
 app.command("sql")(sql.sql)
 app.command("ui")(ui.ui)
 

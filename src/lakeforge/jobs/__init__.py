@@ -1,0 +1,1 @@
+"""Bundles and jobs: YAML model, validation, DAG runner, run records, schedules."""
