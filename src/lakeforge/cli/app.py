@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from lakeforge.cli import bundle, catalogs, jobs, models, schemas, sql, tables, ui
+from lakeforge.cli import bundle, catalogs, jobs, models, pipeline, schemas, sql, tables, ui
 from lakeforge.cli.context import CliState, JsonOption
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ app.add_typer(tables.app, name="tables")
 app.add_typer(models.app, name="models")
 app.add_typer(bundle.app, name="bundle")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(pipeline.app, name="pipeline")
 app.command("sql")(sql.sql)
 app.command("ui")(ui.ui)
 

@@ -6,6 +6,7 @@ from lakeforge.errors import (
     AlreadyExistsError,
     ConfigurationError,
     InvalidNameError,
+    JobRunError,
     LakeforgeError,
     NotEmptyError,
     NotFoundError,
@@ -22,6 +23,7 @@ NOT_FOUND = 3
 ALREADY_EXISTS = 4
 INVALID_INPUT = 5
 CONFIGURATION = 6
+PARTIAL_FAILURE = 9  # a pipeline run where some models failed and the others went through
 TEMPORARY_FAILURE = 75  # sysexits EX_TEMPFAIL: retry later
 
 _ORDER: tuple[tuple[type[LakeforgeError], int], ...] = (
@@ -39,6 +41,8 @@ _ORDER: tuple[tuple[type[LakeforgeError], int], ...] = (
 
 def exit_code(error: LakeforgeError) -> int:
     """Exit code for an error: the first matching class in a fixed order."""
+    if isinstance(error, JobRunError) and error.state == "PARTIAL_FAILURE":
+        return PARTIAL_FAILURE
     for cls, code in _ORDER:
         if isinstance(error, cls):
             return code

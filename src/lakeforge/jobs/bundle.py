@@ -19,13 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import ValidationError as PydanticError
-
 from lakeforge.errors import BundleError, JobNotFoundError
 from lakeforge.jobs import job_checks
-from lakeforge.jobs.bundle_schema import BundleFile, Job, Resources, Target, Variable, yaml_path
+from lakeforge.jobs.bundle_schema import BundleFile, Job, Resources, Target, Variable
 from lakeforge.jobs.variables import References, VariableSources, git_value, raw_values
+from lakeforge.yaml_file import read_mapping
+from lakeforge.yaml_file import validate as _validate
 
 BUNDLE_FILES = ("databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml")
 DEFAULT_TARGET = "default"
@@ -85,37 +84,6 @@ def find_root_file(path: str | Path) -> Path:
     )
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        loaded = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise BundleError(str(path), where, f"is not valid YAML: {exc}", "fix the syntax") from None
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise BundleError(str(path), "", "must hold a mapping at the top level", "see the docs")
-    return loaded
-
-
-def _validate(model: type[Any], data: Any, file: Path, prefix: str = "") -> Any:
-    try:
-        return model.model_validate(data)
-    except PydanticError as exc:
-        first = exc.errors()[0]
-        where = yaml_path((*((prefix,) if prefix else ()), *first["loc"]))
-        value = first.get("input")
-        shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
-        fix = (
-            "remove the key or fix its spelling"
-            if first["type"] == "extra_forbidden"
-            else "fix the value"
-        )
-        message = first["msg"].removeprefix("Value error, ")
-        raise BundleError(str(file), where, f"{message}{shown}", fix) from None
-
-
 _PATHLIKE = re.compile(r"^\.{1,2}/|\.whl$")
 
 
@@ -156,7 +124,7 @@ def _absolute_paths(resources: Any, base: Path) -> None:
 
 def _load_file(path: Path, *, root: bool) -> dict[str, Any]:
     """One file read, validated on its own and with its paths made absolute."""
-    raw = _read(path)
+    raw = read_mapping(path)
     _validate(BundleFile, raw, path)  # types and unknown keys, with this file's YAML paths
     if not root and "bundle" in raw:
         raise BundleError(

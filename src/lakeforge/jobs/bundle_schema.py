@@ -244,19 +244,6 @@ class BundleFile(_Model):
     experimental: dict[str, Any] | None = None
 
 
-def yaml_path(location: tuple[int | str, ...]) -> str:
-    """A Pydantic error location as a YAML path: ``resources.jobs.a.tasks[0].max_retries``."""
-    text = ""
-    for part in location:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif part in {"function-after", "function-before"} or "[" in str(part):
-            continue  # validator frames, not keys
-        else:
-            text += f".{part}" if text else str(part)
-    return text
-
-
 __all__ = [
     "LOCAL_TASK_TYPES",
     "TASK_TYPES",
@@ -277,5 +264,4 @@ __all__ = [
     "Task",
     "TaskDependency",
     "Variable",
-    "yaml_path",
 ]

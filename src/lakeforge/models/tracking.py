@@ -50,12 +50,41 @@ def mlflow_module(settings: Settings) -> ModuleType:
     return mlflow
 
 
+def flavor(name: str) -> ModuleType:
+    """An MLflow flavor module by name (``"sklearn"``, ``"lightgbm"`` ...), imported now."""
+    import importlib
+
+    return importlib.import_module(f"mlflow.{name}")
+
+
 def client(settings: Settings) -> MlflowClient:
     """An ``MlflowClient`` on the workspace's tracking and registry stores."""
     mlflow_module(settings)
     from mlflow import MlflowClient
 
     return MlflowClient(tracking_uri=settings.tracking_uri, registry_uri=settings.registry_uri)
+
+
+def log_run_data(
+    settings: Settings,
+    run_id: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    metrics: Mapping[str, float] | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> None:
+    """Log params, metrics and tags on a run in one batch."""
+    import time
+
+    from mlflow.entities import Metric, Param, RunTag
+
+    stamp = int(time.time() * 1000)
+    client(settings).log_batch(
+        run_id,
+        metrics=[Metric(k, float(v), stamp, 0) for k, v in (metrics or {}).items()],
+        params=[Param(k, str(v)) for k, v in (params or {}).items()],
+        tags=[RunTag(k, str(v)) for k, v in (tags or {}).items()],
+    )
 
 
 def validate_experiment_name(name: object) -> str:

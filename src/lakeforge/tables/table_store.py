@@ -286,13 +286,31 @@ class TableStore:
             self.get(info.name)
         return result
 
-    def append(self, name: str | ObjectName, data: Any) -> writer.WriteResult:
-        """Append rows (new columns are added to the table)."""
+    def append(
+        self,
+        name: str | ObjectName,
+        data: Any,
+        *,
+        transaction: tuple[str, int] | None = None,
+    ) -> writer.WriteResult:
+        """Append rows (new columns are added to the table).
+
+        Args:
+            name: The table.
+            data: Rows to append.
+            transaction: ``(app_id, version)``: append only if the table has not recorded this
+                app id at this version or later; recorded in the same commit (exactly-once
+                replays; ``WriteResult.already_applied`` tells a skipped replay).
+        """
         info = self.metadata.tables.get(self.resolve(name))
         with writer_lock(self.settings.warehouse, info.name):
             prepared = self._prepared(info, data, info.primary_keys)
             result = writer.append(
-                self.path(info), info.name.full, prepared, self.settings.commit_timeout_s
+                self.path(info),
+                info.name.full,
+                prepared,
+                self.settings.commit_timeout_s,
+                transaction,
             )
         return self._after_write(info, result)
 

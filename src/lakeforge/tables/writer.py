@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 
 from lakeforge.errors import DuplicateKeyError, SchemaMismatchError, ValidationError
 from lakeforge.tables.commit import with_commit_retry
@@ -37,6 +37,7 @@ class WriteResult:
     rows_deleted: int = 0
     casts: tuple[Cast, ...] = ()
     added_columns: tuple[str, ...] = field(default=())
+    already_applied: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,25 +207,43 @@ def merge_predicate(data: pa.Table, keys: Sequence[str], partitions: Sequence[st
     return " AND ".join(terms)
 
 
-def _props(max_retries: int = 0) -> CommitProperties:
-    return CommitProperties(max_commit_retries=max_retries)
+def _props(transaction: tuple[str, int] | None = None) -> CommitProperties:
+    transactions = [Transaction(*transaction)] if transaction is not None else None
+    return CommitProperties(max_commit_retries=0, app_transactions=transactions)
 
 
-def append(path: Path, name: str, prepared: Prepared, timeout_s: float) -> WriteResult:
-    """Append rows."""
+def append(
+    path: Path,
+    name: str,
+    prepared: Prepared,
+    timeout_s: float,
+    transaction: tuple[str, int] | None = None,
+) -> WriteResult:
+    """Append rows; with ``transaction`` (app id, version) at most once per pair.
 
-    def run() -> int:
+    The pair is recorded in the same commit as the rows (a Delta transaction id), so a replay of
+    an append that committed — after a crash, or a rerun — finds it and writes nothing.
+    """
+
+    def run() -> int | None:
         table = DeltaTable(str(path))  # after the write: this commit's version, not a later one
+        if transaction is not None:
+            done = table.transaction_version(transaction[0])
+            if done is not None and done >= transaction[1]:
+                return None
         write_deltalake(
             table,
             prepared.data,
             mode="append",
             schema_mode="merge",
-            commit_properties=_props(),
+            commit_properties=_props(transaction),
         )
         return table.version()
 
     version = with_commit_retry(run, table=name, name="append", timeout_s=timeout_s)
+    if version is None:
+        current = DeltaTable(str(path)).version()
+        return WriteResult(name, "APPEND", current, rows_inserted=0, already_applied=True)
     return WriteResult(
         name,
         "APPEND",

@@ -1,0 +1,1 @@
+"""Manifest-driven ML pipelines: feature tables, training, registration, batch inference."""
