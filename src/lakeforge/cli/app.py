@@ -49,17 +49,37 @@ def root(
     ctx.obj = CliState(workspace=workspace)
 
 
+def _scaffold(template: str, path: Path, as_json: bool) -> None:
+    from lakeforge.cli.render import emit_json, emit_message
+    from lakeforge.jobs.scaffold import scaffold
+
+    files = scaffold(template, path)
+    if as_json:
+        emit_json({"project": str(path.resolve()), "files": [str(f) for f in files]})
+        return
+    emit_message(f"Created a {template} project in [bold]{path}[/] ({len(files)} files). Next:")
+    emit_message(f"  cd {path} && python -m pytest && lakeforge init .lakeforge")
+    emit_message("  lakeforge bundle run features && lakeforge bundle run training")
+
+
 @app.command("init")
 def init(
     ctx: typer.Context,
     path: Annotated[Path | None, typer.Argument(help="Workspace directory to create.")] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(help="Scaffold a project from a template instead (e.g. pipeline) in PATH."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Create a workspace (idempotent): config, metadata store, warehouse, catalog main."""
+    """Create a workspace (idempotent), or with --template a project skeleton in PATH."""
     from lakeforge.cli.context import state
     from lakeforge.cli.render import emit_json, emit_message
     from lakeforge.tables.workspace import init_workspace
 
+    if template is not None:
+        _scaffold(template, path or Path(), as_json)
+        return
     ws = init_workspace(path or state(ctx).workspace)
     summary = {
         "workspace": str(ws.settings.workspace),
