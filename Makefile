@@ -31,7 +31,7 @@ unit: $(STAMP)
 test: lint typecheck imports unit
 
 demo: $(STAMP)
-	$(PY) examples/foundation/walkthrough.py
+	$(PY) examples/platform_health/demo.py .lakeforge-demo
 
 bench: $(STAMP)
 	$(PY) bench/cli_startup.py
