@@ -369,3 +369,49 @@ def test_max_concurrent_runs_and_cancel(ws: Workspace, tmp_path: Path) -> None:
     listed = store.runs("j")
     assert [r.run_id for r in listed] == [second.run_id, results[0].run_id]
     assert json.loads((store.run_dir(second.run_id) / "run.json").read_text())["job_key"] == "j"
+
+
+PARENT = """
+    value = dbutils.notebook.run("./child", 60, {"n": "20"})
+    try:
+        dbutils.notebook.run("./child", 60, {"n": "boom"})
+    except Exception as exc:
+        failed = type(exc).__name__
+    dbutils.notebook.exit(f"{value}|{failed}")
+"""
+CHILD = """
+    dbutils.widgets.dropdown("mode", "fast", ["fast", "slow"])
+    n = int(dbutils.widgets.get("n"))
+    dbutils.notebook.exit(str(n + 1) + dbutils.widgets.get("mode"))
+"""
+
+
+def test_notebook_run_returns_the_child_exit_value_and_raises_on_failure(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    task = {"task_key": "parent", "notebook_task": {"notebook_path": "src/parent"}}
+    root = make_bundle(tmp_path / "b", [task], {"parent.py": PARENT, "child.py": CHILD})
+    record = run(ws, root)
+    assert states(record) == {"parent": "SUCCESS"}, record.final_tasks()["parent"].state_message
+    assert record.final_tasks()["parent"].output == "21fast|JobRunError"
+
+
+def test_widgets_and_task_values_outside_a_job() -> None:
+    from lakeforge.jobs.dbutils import DBUtils, NotebookExit
+
+    dbutils = DBUtils(None)
+    dbutils.widgets.text("date", "2026-01-01")
+    dbutils.widgets.multiselect("tags", "a,b", ["a", "b", "c"])
+    assert dbutils.widgets.getAll() == {"date": "2026-01-01", "tags": "a,b"}
+    with pytest.raises(ValidationError, match="'missing' is not defined"):
+        dbutils.widgets.get("missing")
+    with pytest.raises(ValidationError, match="not one of"):
+        dbutils.widgets.dropdown("mode", "x", ["a"])
+    assert dbutils.jobs.taskValues.get("t", "k", debugValue=3) == 3
+    with pytest.raises(ValidationError, match="debugValue"):
+        dbutils.jobs.taskValues.get("t", "k")
+    with pytest.raises(ValidationError, match="48 KiB"):
+        dbutils.jobs.taskValues.set("big", "x" * 50_000)
+    with pytest.raises(NotebookExit) as done:
+        dbutils.notebook.exit("bye")
+    assert done.value.value == "bye" and done.value.code == 0
