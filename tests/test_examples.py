@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -56,3 +57,21 @@ def test_readme_python_snippet_runs(tmp_path: Path) -> None:
             check=False,
         )
         assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def test_platform_health_demo_runs_at_ci_size(tmp_path: Path) -> None:
+    """The demo at a reduced size: gold data, the bundle's three jobs, every model scored."""
+    script = ROOT / "examples" / "platform_health" / "demo.py"
+    proc = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "demo"), "--days", "30", "--scale", "0.2"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
+    assert "models trained, registered as champion and scored" in proc.stdout
+    assert "Done." in proc.stdout
+    done, total = re.search(r"(\d+)/(\d+) models trained", proc.stdout).groups()  # type: ignore[union-attr]
+    assert done == total and int(total) >= 6

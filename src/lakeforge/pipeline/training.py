@@ -2,7 +2,8 @@
 
 The spine comes from ``training_sql`` (keys, event time, label); features are joined point in
 time through the model's lookups, with the label guardrails of the training set (a rate label
-binarized at its threshold, single-class labels refused, casts reported). The split is by time
+binarized at its threshold, single-class labels refused, casts reported). Fits run in
+parallel; logging and registration one model at a time. The split is by time
 when the lookups have a timestamp key (the latest ``test_fraction`` of rows is the test set),
 otherwise seeded and random. The run lands in experiment ``/lakeforge/<manifest>/<model>``
 with the standard tags, the algorithm's parameters and the metrics; the model is logged with
@@ -12,6 +13,7 @@ champion rule passes on the test metrics.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -35,6 +37,9 @@ if TYPE_CHECKING:
     from lakeforge.tables.workspace import Workspace
 
 CHAMPION = "champion"
+# Models fit in parallel but log one at a time: MLflow's logging path saves and restores the
+# process-wide warning filters (not thread-safe) and writes the same SQLite stores.
+_LOGGING = threading.Lock()
 
 
 @dataclass
@@ -144,8 +149,9 @@ def train_model(
         model.fit(x.iloc[train_rows], y[train_rows] if y is not None else None)
     y_test = y[test_rows] if y is not None else None
     result.metrics = estimators.metrics(spec, model, x.iloc[test_rows], y_test)
-    _log(ws, manifest, spec, pipeline_run, tset, learner, result)
-    _promote(ws, spec, result)
+    with _LOGGING:
+        _log(ws, manifest, spec, pipeline_run, tset, learner, result)
+        _promote(ws, spec, result)
     return result
 
 
