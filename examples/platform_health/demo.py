@@ -101,7 +101,7 @@ def _summary(ws: Any, console: Any) -> tuple[int, int]:
         versions = registry.list_versions(spec.name)
         latest = max(versions, key=lambda v: v.version) if versions else None
         metrics = ", ".join(
-            f"{k.removeprefix('metric.')}={v}"
+            f"{k.removeprefix('metric.')}={float(v):.3g}"
             for k, v in sorted((latest.tags if latest else {}).items())
             if k.startswith("metric.")
         )
@@ -109,7 +109,7 @@ def _summary(ws: Any, console: Any) -> tuple[int, int]:
         predictions = int(counts.get(spec.name, 0))
         complete += bool(latest and "champion" in aliases and predictions)
         table.add_row(
-            spec.name,
+            spec.name.removeprefix("main.ml."),
             spec.domain,
             spec.problem_type,
             metrics,
@@ -131,7 +131,7 @@ def main() -> None:
     args = parser.parse_args()
     from rich.console import Console
 
-    console = Console()
+    console = Console() if sys.stdout.isatty() else Console(width=140)
     start = time.perf_counter()
     ws = _fresh_workspace(args.workspace.resolve())
     gold = _gold_module()

@@ -19,6 +19,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lakeforge.errors import ValidationError
 from lakeforge.features.label import LabelPolicy
@@ -111,11 +113,14 @@ def _features(frame: pd.DataFrame, spec: ModelSpec) -> pd.DataFrame:
     return x.astype("float64")
 
 
-def _split(frame: pd.DataFrame, spec: ModelSpec, manifest: Manifest, times: Any) -> Any:
-    rows = len(frame)
+def _split(manifest: Manifest, spine: pa.Table, time_key: str | None, keys: list[str]) -> Any:
+    """Train and test row positions: the latest rows by time (ties broken by the lookup keys,
+    so the split does not depend on the order the query returned rows in), else random."""
+    rows = spine.num_rows
     test = max(1, round(rows * manifest.defaults.test_fraction))
-    if times is not None:
-        order = np.argsort(np.asarray(times), kind="stable")
+    if time_key is not None:
+        sort_keys = [(time_key, "ascending"), *((k, "ascending") for k in keys if k != time_key)]
+        order = pc.sort_indices(spine, sort_keys=sort_keys).to_numpy()
     else:
         order = np.random.default_rng(manifest.defaults.seed).permutation(rows)
     return order[: rows - test], order[rows - test :]
@@ -137,8 +142,8 @@ def train_model(
     frame = tset.load_df().to_pandas()
     result.rows = len(frame)
     ts_key = next((lk.timestamp_lookup_key for lk in spec.lookups if lk.timestamp_lookup_key), None)
-    times = tset.label_table().column(ts_key).to_numpy() if ts_key else None
-    train_rows, test_rows = _split(frame, spec, manifest, times)
+    keys = list(dict.fromkeys(k for lookup in spec.lookups for k in lookup.lookup_key))
+    train_rows, test_rows = _split(manifest, tset.label_table(), ts_key, keys)
     x = _features(frame, spec)
     y = frame[spec.label.column].to_numpy() if spec.label is not None else None
     learner = estimators.learner(spec, manifest.defaults.seed)
