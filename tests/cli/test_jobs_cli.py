@@ -130,3 +130,9 @@ def test_scheduler_starts_periodic_runs(ws: Workspace, ws_path: Path, bundle_dir
     assert all(r["result_state"] == "SUCCESS" for r in runs)
     starts = sorted(r["start_time"] for r in runs)
     assert starts[0] != starts[1]
+
+
+def test_table_cells_are_data_not_markup(ws: Workspace, ws_path: Path, bundle_dir: Path) -> None:
+    checked = lakeforge(ws_path, bundle_dir, "bundle", "validate")
+    assert checked.returncode == 0, checked.stderr
+    assert "[dev " in checked.stdout  # development-mode job names keep their [dev user] prefix

@@ -54,12 +54,14 @@ def emit_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequenc
     """Print rows as a Rich table."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title or None, show_lines=False, header_style="bold")
     for column in columns:
         table.add_column(str(column), overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(v) for v in row))
+        # cells are data (names, values, messages): never read as Rich markup
+        table.add_row(*(Text(_cell(v)) for v in row))
     Console().print(table)
 
 
