@@ -90,6 +90,10 @@ EXAMPLES: dict[type[e.LakeforgeError], tuple[e.LakeforgeError, str]] = {
     ),
     e.RegistrationError: (e.RegistrationError("dev.ml.churn", 3, "disk full"), "disk full"),
     e.JobNotFoundError: (e.JobNotFoundError("trian", ["train"]), "'trian'"),
+    e.OnlineTableNotFoundError: (
+        e.OnlineTableNotFoundError("main.online.x", ["main.online.y"]),
+        "'main.online.x'",
+    ),
     e.RunNotFoundError: (e.RunNotFoundError("77", ["1", "2"]), "'77'"),
     e.BundleError: (
         e.BundleError("databricks.yml", "resources.jobs.a.tasks[0].max_retries", "not an int", "x"),

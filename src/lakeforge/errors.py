@@ -23,6 +23,7 @@ the next action. HTTP status codes are mapped in ``serving/``, exit codes in ``c
     │   ├── ModelVersionNotFoundError  a version number of a registered model
     │   ├── AliasNotFoundError         an alias of a registered model
     │   ├── JobNotFoundError           a job of a bundle
+    │   ├── OnlineTableNotFoundError   a table not published to the online store
     │   └── RunNotFoundError           a job run record
     ├── AlreadyExistsError             object exists and IF NOT EXISTS was not asked
     ├── NotEmptyError                  drop of a non-empty catalog/schema without cascade
@@ -239,6 +240,18 @@ class JobNotFoundError(NotFoundError):
 
     kind = "job"
     plural = "jobs"
+
+
+class OnlineTableNotFoundError(NotFoundError):
+    """A table that has not been published to the online store."""
+
+    kind = "online table"
+    plural = "online tables"
+
+    def __init__(self, name: str, existing: Sequence[str] = ()) -> None:
+        super().__init__(
+            name, existing, "publish it first: fe.publish_table(source_table_name=...)"
+        )
 
 
 class RunNotFoundError(NotFoundError):

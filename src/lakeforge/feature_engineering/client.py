@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from lakeforge.features.feature_table import FeatureTable
     from lakeforge.features.training_set import TrainingSet
     from lakeforge.frames import FrameKind
+    from lakeforge.online.publish import PublishResult
+    from lakeforge.online.store import OnlineStore
     from lakeforge.tables.workspace import Workspace
 
 _HIDDEN_BOOL_KWARGS = ("hint_low_cardinality_columns", "use_scalable_native_join")
@@ -300,6 +302,43 @@ class FeatureEngineeringClient:
             params=params,
             registry_uri=self.model_registry_uri,
         )
+
+    def publish_table(
+        self,
+        *,
+        source_table_name: str,
+        online_table_name: str | None = None,
+        online_store: Any = None,
+        publish_mode: str = "TRIGGERED",
+        **options: Any,
+    ) -> PublishResult:
+        """Publish a feature table's latest row per key to the workspace's online store.
+
+        Incremental from the Delta version published last (``TRIGGERED``), or a full copy
+        (``SNAPSHOT``); see :func:`lakeforge.online.publish.publish_table`. ``online_store``
+        must be None: the embedded store in the workspace (``online.db``) is the store.
+        """
+        from lakeforge.online.publish import publish_table
+
+        if online_store is not None:
+            raise ValidationError(
+                f"online_store={type(online_store).__name__} is not available locally",
+                "omit online_store: lakeforge publishes to the workspace's embedded online store",
+            )
+        return publish_table(
+            self.workspace,
+            self.online_store(),
+            source_table_name,
+            online_table_name,
+            publish_mode=publish_mode,
+            **options,
+        )
+
+    def online_store(self) -> OnlineStore:
+        """The workspace's online store (lookups of many keys at once: ``.lookup(name, keys)``)."""
+        from lakeforge.online.store import OnlineStore
+
+        return OnlineStore(self.workspace.settings.online_db)
 
 
 def _check_hidden(kwargs: dict[str, Any], use_spark_native_join: bool) -> None:
