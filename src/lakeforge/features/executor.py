@@ -42,7 +42,8 @@ def _resolve(ws: Workspace, plan: LookupPlan) -> ResolvedLookup:
     )
 
 
-def _run_function(table: pa.Table, plan: FunctionPlan) -> pa.Table:
+def run_function(table: pa.Table, plan: FunctionPlan) -> pa.Table:
+    """``table`` with the on-demand function's output appended (row by row, typed)."""
     from lakeforge.features.function import load_function
     from lakeforge.tables.types import parse_type
 
@@ -103,10 +104,10 @@ class FeatureExecutor:
         """
         for index, segment in enumerate(self._segments):
             if isinstance(segment, FunctionPlan):
-                table = _run_function(table, segment)
+                table = run_function(table, segment)
             else:
                 table = self._join(index, segment).run(table)
         return apply_defaults(table, self.defaults)
 
 
-__all__ = ["FeatureExecutor"]
+__all__ = ["FeatureExecutor", "run_function"]

@@ -40,6 +40,7 @@ from lakeforge.models.environment import RecordedEnvironment
 from lakeforge.models.feature_inputs import InputPlan
 
 if TYPE_CHECKING:
+    from lakeforge.online.store import OnlineStore
     from lakeforge.settings import Settings
     from lakeforge.tables.workspace import Workspace
 
@@ -124,6 +125,23 @@ class FeatureModel:
     ) -> pa.Table:
         """Input columns, then looked-up/computed columns, then ``prediction``."""
         computed = feature_inputs.compute(plan, table)
+        model_input = computed.select(self.spec.column_names())
+        predictions = self.predict_model_input(model_input, result_type, params)
+        return computed.append_column(PREDICTION, predictions)
+
+    def score_online(
+        self,
+        store: OnlineStore,
+        plan: InputPlan,
+        table: pa.Table,
+        *,
+        result_type: str = DEFAULT_RESULT_TYPE,
+        params: Mapping[str, Any] | None = None,
+    ) -> pa.Table:
+        """Like :meth:`score`, with features from the online store (serving)."""
+        from lakeforge.models.online_inputs import compute_online
+
+        computed = compute_online(store, plan, table)
         model_input = computed.select(self.spec.column_names())
         predictions = self.predict_model_input(model_input, result_type, params)
         return computed.append_column(PREDICTION, predictions)

@@ -137,6 +137,18 @@ class OnlineStore:
             raise OnlineTableNotFoundError(name, [t.name for t in self.list()])
         return found
 
+    def for_source(self, source_table: str) -> OnlineTable:
+        """The online table published from ``source_table`` (its default name first).
+
+        Raises:
+            OnlineTableNotFoundError: The feature table was never published.
+        """
+        published = [t for t in self.list() if t.source_table == source_table]
+        if not published:
+            raise OnlineTableNotFoundError(f"{source_table}_online", [t.name for t in self.list()])
+        default = [t for t in published if t.name == f"{source_table}_online"]
+        return (default or published)[0]
+
     def list(self) -> list[OnlineTable]:
         """Every online table, by name."""
         rows = self._connection().execute(f"SELECT * FROM {_META} ORDER BY name").fetchall()
