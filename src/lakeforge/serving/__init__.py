@@ -1,0 +1,1 @@
+"""Model serving: endpoint configuration, traffic routing, and the HTTP server (ASGI)."""
