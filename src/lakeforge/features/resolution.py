@@ -59,6 +59,11 @@ class FunctionPlan:
 Item = LookupPlan | FunctionPlan
 
 
+def item_outputs(item: Item) -> list[str]:
+    """The columns a lookup or function adds, in order."""
+    return [o for _, o in item.outputs] if isinstance(item, LookupPlan) else [item.output]
+
+
 def table_keys(table: TableInfo) -> tuple[tuple[str, ...], str | None]:
     """Primary keys without the timeseries key, and the timeseries key."""
     ts = table.timeseries_key

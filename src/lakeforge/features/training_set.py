@@ -110,7 +110,7 @@ def _labels(label: str | Sequence[str] | None, df: pa.Table, exclude: Sequence[s
 
 
 def _check_outputs(items: Sequence[Item], df: pa.Table, labels: Sequence[str]) -> None:
-    outputs = [o for i in items for o in _outputs(i)]
+    outputs = [o for i in items for o in resolution.item_outputs(i)]
     seen: set[str] = set()
     for name in outputs:
         if name in seen:
@@ -129,10 +129,6 @@ def _check_outputs(items: Sequence[Item], df: pa.Table, labels: Sequence[str]) -
                 f"feature {name!r} collides with DataFrame column {name!r}",
                 "drop the column from the DataFrame or remove the feature from the lookups",
             )
-
-
-def _outputs(item: Item) -> list[str]:
-    return [o for _, o in item.outputs] if isinstance(item, LookupPlan) else [item.output]
 
 
 def _bind(ws: Workspace, features: Sequence[Any]) -> tuple[list[Item], list[TableInfoRef]]:

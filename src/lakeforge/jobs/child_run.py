@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lakeforge.errors import JobRunError, ValidationError
 from lakeforge.jobs import process
+from lakeforge.jobs.job_checks import notebook_file
 from lakeforge.jobs.records import OUTPUT_LIMIT, RunStore
 from lakeforge.jobs.task_context import TaskContext
 from lakeforge.settings import TASK_CONTEXT_ENV, resolve_settings, task_environment
@@ -23,9 +24,9 @@ _COUNTER = itertools.count(1)
 def _notebook_file(parent: TaskContext | None, path: str) -> Path:
     base = Path(parent.file).parent if parent is not None and parent.file else Path.cwd()
     candidate = Path(path) if Path(path).is_absolute() else (base / path)
-    for option in (candidate, candidate.with_name(candidate.name + ".py")):
-        if option.is_file():
-            return option.resolve()
+    found = notebook_file(candidate)
+    if found.is_file():
+        return found.resolve()
     raise ValidationError(
         f"notebook {path!r} not found (looked for {candidate} and {candidate}.py)",
         "pass a path relative to the calling notebook",

@@ -21,13 +21,17 @@ _START_TIME = {"iso_date", "iso_datetime", "timestamp_ms", "year", "month", "day
 _START_TIME |= {"minute", "second", "is_weekday", "iso_weekday"}
 
 
+def notebook_file(path: Path) -> Path:
+    """A notebook's file: ``path``, or ``path.py`` when only that exists (the reference lets
+    notebook paths omit ``.py``)."""
+    with_suffix = path.with_name(path.name + ".py")
+    return with_suffix if not path.is_file() and with_suffix.is_file() else path
+
+
 def task_file(task: Task) -> Path | None:
     """The file a notebook or Python task runs (a notebook path may omit ``.py``)."""
     if task.notebook_task is not None:
-        path = Path(task.notebook_task.notebook_path)
-        if not path.exists() and path.with_name(path.name + ".py").exists():
-            return path.with_name(path.name + ".py")
-        return path
+        return notebook_file(Path(task.notebook_task.notebook_path))
     if task.spark_python_task is not None:
         return Path(task.spark_python_task.python_file)
     return None
@@ -182,4 +186,4 @@ def check_job(file: str, key: str, job: Job) -> None:
             raise BundleError(file, f"{base}.schedule", exc.what, exc.fix or "") from None
 
 
-__all__ = ["DYNAMIC", "check_job", "dynamic_refs", "task_file"]
+__all__ = ["DYNAMIC", "check_job", "dynamic_refs", "notebook_file", "task_file"]

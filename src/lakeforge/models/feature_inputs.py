@@ -61,14 +61,8 @@ class InputPlan:
 
     def computed_columns(self) -> list[str]:
         """Included model-input columns the plan adds to the input (spec order)."""
-        added = {name for item, _ in self.items for name in _outputs(item)}
+        added = {name for item, _ in self.items for name in resolution.item_outputs(item)}
         return [name for name in self.spec.column_names() if name in added]
-
-
-def _outputs(item: Item) -> list[str]:
-    return (
-        [o for _, o in item.outputs] if isinstance(item, resolution.LookupPlan) else [item.output]
-    )
 
 
 def _default(value: str | None, data_type: str) -> Any:

@@ -67,10 +67,7 @@ def ensure_output_table(ws: Workspace, name: str) -> None:
 def _long_format(spec: ModelSpec, version: int, scored: pa.Table, run: str) -> pa.Table:
     import polars as pl
 
-    keys = list(dict.fromkeys(k for lookup in spec.lookups for k in lookup.lookup_key))
-    time_key = next(
-        (lk.timestamp_lookup_key for lk in spec.lookups if lk.timestamp_lookup_key), None
-    )
+    keys, time_key = spec.key_columns(), spec.time_column()
     frame: pl.DataFrame = pl.from_arrow(
         scored.select([*keys, *([time_key] if time_key else []), "prediction"])
     )  # type: ignore[assignment]

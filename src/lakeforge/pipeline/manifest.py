@@ -153,6 +153,16 @@ class ModelSpec(_Model):
             )
         return self
 
+    def key_columns(self) -> list[str]:
+        """The lookup keys of every lookup, each once, in order."""
+        return list(dict.fromkeys(k for lookup in self.lookups for k in lookup.lookup_key))
+
+    def time_column(self) -> str | None:
+        """The spine's event-time column (the first lookup's ``timestamp_lookup_key``)."""
+        return next(
+            (lk.timestamp_lookup_key for lk in self.lookups if lk.timestamp_lookup_key), None
+        )
+
 
 class InferenceSpec(_Model):
     output_table: str

@@ -141,9 +141,9 @@ def train_model(
     result.report = list(tset.report)
     frame = tset.load_df().to_pandas()
     result.rows = len(frame)
-    ts_key = next((lk.timestamp_lookup_key for lk in spec.lookups if lk.timestamp_lookup_key), None)
-    keys = list(dict.fromkeys(k for lookup in spec.lookups for k in lookup.lookup_key))
-    train_rows, test_rows = _split(manifest, tset.label_table(), ts_key, keys)
+    train_rows, test_rows = _split(
+        manifest, tset.label_table(), spec.time_column(), spec.key_columns()
+    )
     x = _features(frame, spec)
     y = frame[spec.label.column].to_numpy() if spec.label is not None else None
     learner = estimators.learner(spec, manifest.defaults.seed)
