@@ -60,3 +60,5 @@ def fresh_mlflow() -> Iterator[None]:
     yield
     while mlflow.active_run() is not None:
         mlflow.end_run()
+    while mlflow.active_run() is not None:
+        mlflow.end_run()

@@ -1,8 +1,9 @@
 """A small feature world for model tests: feature tables, a function, a training set, models.
 
-Loaded by path (``importlib``) from tests under ``tests/models`` and ``tests/scoring``. Timestamps
-are naive (``timestamp_ntz``) on purpose: pandas 3.1 warns when Arrow converts tz-aware pandas
-columns (a lakeforge ``frames`` matter outside these tests).
+Imported as ``_feature_world`` by tests under ``tests/models`` and ``tests/scoring``
+(``tests/models`` is on pytest's ``pythonpath``). Timestamps are naive (``timestamp_ntz``) on
+purpose: pandas 3.1 warns when Arrow converts tz-aware pandas columns (a lakeforge ``frames``
+matter outside these tests).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pandas as pd
 
 from lakeforge.feature_engineering import FeatureEngineeringClient, FeatureFunction, FeatureLookup
 from lakeforge.features.training_set import TrainingSet
-from lakeforge.tables.workspace import Workspace, init_workspace
+from lakeforge.tables.workspace import Workspace
 
 T0 = datetime(2024, 1, 1)
 CUSTOMERS = 60
@@ -134,25 +135,6 @@ def lightgbm_model(world: World) -> Any:
     return lgb.LGBMClassifier(n_estimators=25, min_child_samples=5, verbose=-1).fit(
         world.x, world.y
     )
-
-
-def mlflow_db_template(directory: Path) -> Path:
-    """An empty, migrated MLflow store; copying it saves each test MLflow's ~1 s of migrations."""
-    import pytest
-
-    from lakeforge.models import tracking
-
-    with pytest.MonkeyPatch.context() as patch:
-        # session fixtures run before the per-test environment cleanup; mlflow.set_tracking_uri
-        # of an earlier test may have left its URI in the environment
-        for key in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):
-            patch.delenv(key, raising=False)
-        ws = init_workspace(directory / "template")
-        try:
-            tracking.client(ws.settings).search_experiments()
-        finally:
-            ws.close()
-    return ws.settings.mlflow_db
 
 
 def seed_mlflow_db(ws: Workspace, template: Path) -> None:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
+import _feature_world as fw  # tests/models on the path (pytest pythonpath)
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -19,44 +16,18 @@ from lakeforge.models.packaging import log_model
 from lakeforge.scoring.batch import score_batch
 from lakeforge.tables.workspace import Workspace
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*Any type hint is inferred as AnyType:UserWarning")
-
-
-def _load_world() -> Any:
-    if "_feature_world" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "_feature_world", Path(__file__).with_name("_feature_world.py")
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["_feature_world"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["_feature_world"]
-
-
-fw = _load_world()
-
-
-@pytest.fixture(autouse=True)
-def _no_active_run() -> Iterator[None]:
-    import mlflow
-
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
-    yield
-
-
-@pytest.fixture(scope="session")
-def mlflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return Path(fw.mlflow_db_template(tmp_path_factory.mktemp("mlflow")))
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.*Any type hint is inferred as AnyType:UserWarning"),
+    pytest.mark.usefixtures("fresh_mlflow"),
+]
 
 
 def test_online_and_batch_features_and_predictions_are_identical(
-    ws: Workspace, ws_path: Path, mlflow_template: Path
+    ws: Workspace, ws_path: Path, mlflow_db_template: Path
 ) -> None:
     import mlflow.lightgbm
 
-    fw.seed_mlflow_db(ws, mlflow_template)
+    fw.seed_mlflow_db(ws, mlflow_db_template)
     world = fw.build(ws, ws_path)
     model = fw.lightgbm_model(world)  # takes missing values: unknown keys score too
     uri = str(log_model(ws, model, "model", mlflow.lightgbm, world.training_set).model_uri)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import types
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import _feature_world as fw  # tests/models on the path (pytest pythonpath)
 import pandas as pd
 import pytest
 import yaml
@@ -20,44 +18,17 @@ from lakeforge.models import feature_model, tracking
 from lakeforge.models.packaging import feature_signature, log_model, mlflow_type
 from lakeforge.tables.workspace import Workspace
 
-
-def _load_world() -> Any:
-    if "_feature_world" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "_feature_world", Path(__file__).with_name("_feature_world.py")
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["_feature_world"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["_feature_world"]
-
-
-fw = _load_world()
 # MLflow warns once per process when mlflow.pyfunc is first imported (its own response types use
 # `Any` hints); whichever test imports a flavor first would fail on it. Only that message.
-pytestmark = pytest.mark.filterwarnings("ignore:.*Any type hint is inferred as AnyType:UserWarning")
-
-
-@pytest.fixture(autouse=True)
-def _no_active_run() -> Iterator[None]:
-    import mlflow
-
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
-    yield
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
-
-
-@pytest.fixture(scope="session")
-def mlflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return Path(fw.mlflow_db_template(tmp_path_factory.mktemp("mlflow")))
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.*Any type hint is inferred as AnyType:UserWarning"),
+    pytest.mark.usefixtures("fresh_mlflow"),
+]
 
 
 @pytest.fixture
-def world(ws: Workspace, ws_path: Path, mlflow_template: Path) -> Any:
-    fw.seed_mlflow_db(ws, mlflow_template)
+def world(ws: Workspace, ws_path: Path, mlflow_db_template: Path) -> Any:
+    fw.seed_mlflow_db(ws, mlflow_db_template)
     return fw.build(ws, ws_path)
 
 

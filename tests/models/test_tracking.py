@@ -15,13 +15,7 @@ from lakeforge.models import tracking
 from lakeforge.settings import resolve_settings
 from lakeforge.tables.workspace import Workspace
 
-
-@pytest.fixture(autouse=True)
-def _no_active_run() -> None:
-    import mlflow
-
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
+pytestmark = pytest.mark.usefixtures("fresh_mlflow")
 
 
 def test_runs_and_artifacts_live_in_the_workspace(ws: Workspace, tmp_path: Path) -> None:

@@ -4,12 +4,9 @@ with keys only → predictions equal ``model.predict`` on the training features 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
+import _feature_world as fw  # tests/models on the path (pytest pythonpath)
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,44 +14,19 @@ import pytest
 from lakeforge.models.registry import Registry
 from lakeforge.tables.workspace import Workspace
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*Any type hint is inferred as AnyType:UserWarning")
-
-
-def _load_world() -> Any:
-    path = Path(__file__).parents[1] / "models" / "_feature_world.py"
-    if "_feature_world" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("_feature_world", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["_feature_world"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["_feature_world"]
-
-
-fw = _load_world()
-
-
-@pytest.fixture(autouse=True)
-def _no_active_run() -> Iterator[None]:
-    import mlflow
-
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
-    yield
-
-
-@pytest.fixture(scope="session")
-def mlflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return Path(fw.mlflow_db_template(tmp_path_factory.mktemp("mlflow")))
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.*Any type hint is inferred as AnyType:UserWarning"),
+    pytest.mark.usefixtures("fresh_mlflow"),
+]
 
 
 def test_register_alias_and_score_with_keys_only_matches_training(
-    ws: Workspace, ws_path: Path, mlflow_template: Path
+    ws: Workspace, ws_path: Path, mlflow_db_template: Path
 ) -> None:
     import mlflow.lightgbm
     import mlflow.sklearn
 
-    fw.seed_mlflow_db(ws, mlflow_template)
+    fw.seed_mlflow_db(ws, mlflow_db_template)
     world = fw.build(ws, ws_path)
     fe = world.fe
     ws.schemas.create("main", "ml")

@@ -6,14 +6,12 @@ score_batch with keys only → predictions equal ``model.predict`` on the traini
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import _feature_world as fw  # tests/models on the path (pytest pythonpath)
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -35,42 +33,18 @@ from lakeforge.models.packaging import log_model
 from lakeforge.scoring.batch import iter_score_batches, score_batch
 from lakeforge.tables.workspace import Workspace
 
-
-def _load_world() -> Any:
-    path = Path(__file__).parents[1] / "models" / "_feature_world.py"
-    if "_feature_world" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("_feature_world", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["_feature_world"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["_feature_world"]
-
-
-fw = _load_world()
 # MLflow warns once per process when mlflow.pyfunc is first imported (its own response types use
 # `Any` hints); whichever test imports a flavor first would fail on it. Only that message.
-pytestmark = pytest.mark.filterwarnings("ignore:.*Any type hint is inferred as AnyType:UserWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.*Any type hint is inferred as AnyType:UserWarning"),
+    pytest.mark.usefixtures("fresh_mlflow"),
+]
 FIXTURE = Path(__file__).parents[1] / "models" / "fixtures" / "reference_model"
 
 
-@pytest.fixture(autouse=True)
-def _no_active_run() -> Iterator[None]:
-    import mlflow
-
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
-    yield
-
-
-@pytest.fixture(scope="session")
-def mlflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return Path(fw.mlflow_db_template(tmp_path_factory.mktemp("mlflow")))
-
-
 @pytest.fixture
-def world(ws: Workspace, ws_path: Path, mlflow_template: Path) -> Any:
-    fw.seed_mlflow_db(ws, mlflow_template)
+def world(ws: Workspace, ws_path: Path, mlflow_db_template: Path) -> Any:
+    fw.seed_mlflow_db(ws, mlflow_db_template)
     return fw.build(ws, ws_path)
 
 
