@@ -14,7 +14,7 @@ jobs ``dev`` and pauses schedules, as the reference does.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -316,7 +316,7 @@ def load_bundle(
     values = refs.all_variables()
     expanded = refs.expand(resources, "resources")
     typed = _validate_merged(
-        expanded, refs.expand(merged.resources, "resources"), chosen, root_file
+        expanded, lambda: refs.expand(merged.resources, "resources"), chosen, root_file
     )
     jobs = {key: _for_mode(job, spec.mode, user) for key, job in typed.jobs.items()}
     for key, job in jobs.items():
@@ -335,16 +335,17 @@ def load_bundle(
 
 
 def _validate_merged(
-    expanded: dict[str, Any], base: dict[str, Any], target: str, file: Path
+    expanded: dict[str, Any], base: Callable[[], Any], target: str, file: Path
 ) -> Resources:
     """Validate resources with the target's overrides merged in; an error that only the
-    overrides cause is reported under ``targets.<target>.resources``."""
+    overrides cause is reported under ``targets.<target>.resources``. The resources without
+    the overrides (``base``) are expanded only to place such an error."""
     try:
         resources: Resources = _validate(Resources, expanded, file, "resources")
         return resources
     except BundleError as exc:
         try:
-            _validate(Resources, base, file, "resources")
+            _validate(Resources, base(), file, "resources")
         except BundleError:
             raise exc from None
         raise BundleError(
