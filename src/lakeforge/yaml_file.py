@@ -11,12 +11,18 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticError
 
 from lakeforge.errors import BundleError
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class StrictModel(BaseModel):
+    """Base of YAML file models: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def yaml_path(location: tuple[int | str, ...]) -> str:
@@ -75,4 +81,4 @@ def validate(model: type[M], data: Any, file: Path, prefix: str = "") -> M:
         raise BundleError(str(file), where, f"{message}{shown}", fix) from None
 
 
-__all__ = ["read_mapping", "validate", "yaml_path"]
+__all__ = ["StrictModel", "read_mapping", "validate", "yaml_path"]

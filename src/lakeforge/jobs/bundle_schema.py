@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from lakeforge.yaml_file import StrictModel
 
 RunIf = Literal[
     "ALL_SUCCESS",
@@ -47,42 +49,38 @@ LOCAL_TASK_TYPES = ("notebook_task", "spark_python_task", "python_wheel_task", "
 Scalar = str | int | float | bool
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TaskDependency(_Model):
+class TaskDependency(StrictModel):
     task_key: str
     outcome: Literal["true", "false"] | None = None
 
 
-class NotebookTask(_Model):
+class NotebookTask(StrictModel):
     notebook_path: str
     base_parameters: dict[str, Scalar] = Field(default_factory=dict)
     source: Literal["WORKSPACE", "GIT"] | None = None
     warehouse_id: str | None = None
 
 
-class SparkPythonTask(_Model):
+class SparkPythonTask(StrictModel):
     python_file: str
     parameters: list[Scalar] = Field(default_factory=list)
     source: Literal["WORKSPACE", "GIT"] | None = None
 
 
-class PythonWheelTask(_Model):
+class PythonWheelTask(StrictModel):
     package_name: str
     entry_point: str
     parameters: list[Scalar] | None = None
     named_parameters: dict[str, Scalar] | None = None
 
 
-class ConditionTask(_Model):
+class ConditionTask(StrictModel):
     op: ConditionOp
     left: Scalar
     right: Scalar
 
 
-class Task(_Model):
+class Task(StrictModel):
     """One task of a job; exactly one ``*_task`` field is set."""
 
     task_key: str = Field(min_length=1, max_length=100, pattern=r"^[\w\-.]+$")
@@ -131,29 +129,29 @@ class Task(_Model):
         return next(name for name in TASK_TYPES if getattr(self, name) is not None)
 
 
-class EnvironmentSpec(_Model):
+class EnvironmentSpec(StrictModel):
     environment_version: str | None = None
     client: str | None = None
     dependencies: list[str] = Field(default_factory=list)
 
 
-class JobEnvironment(_Model):
+class JobEnvironment(StrictModel):
     environment_key: str
     spec: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
 
 
-class JobParameter(_Model):
+class JobParameter(StrictModel):
     name: str = Field(min_length=1)
     default: Scalar
 
 
-class Schedule(_Model):
+class Schedule(StrictModel):
     quartz_cron_expression: str
     timezone_id: str = "UTC"
     pause_status: Literal["PAUSED", "UNPAUSED"] = "UNPAUSED"
 
 
-class Job(_Model):
+class Job(StrictModel):
     """A job resource (``resources.jobs.<key>``)."""
 
     name: str | None = None
@@ -180,7 +178,7 @@ class Job(_Model):
     edit_mode: str | None = None
 
 
-class Resources(_Model):
+class Resources(StrictModel):
     jobs: dict[str, Job] = Field(default_factory=dict)
     experiments: dict[str, dict[str, Any]] = Field(default_factory=dict)
     registered_models: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -194,14 +192,14 @@ class Resources(_Model):
     apps: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
-class Variable(_Model):
+class Variable(StrictModel):
     description: str | None = None
     default: Any = None
     type: Literal["complex"] | None = None
     lookup: dict[str, str] | None = None
 
 
-class BundleInfo(_Model):
+class BundleInfo(StrictModel):
     name: str = Field(min_length=1)
     databricks_cli_version: str | None = None
     cluster_id: str | None = None
@@ -210,7 +208,7 @@ class BundleInfo(_Model):
     uuid: str | None = None
 
 
-class Target(_Model):
+class Target(StrictModel):
     default: bool = False
     mode: Literal["development", "production"] | None = None
     workspace: dict[str, Any] = Field(default_factory=dict)
@@ -227,7 +225,7 @@ class Target(_Model):
     compute_id: str | None = None
 
 
-class BundleFile(_Model):
+class BundleFile(StrictModel):
     """One bundle YAML file: the root ``databricks.yml`` or an included file."""
 
     bundle: BundleInfo | None = None

@@ -39,9 +39,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from lakeforge.yaml_file import read_mapping, validate
+from lakeforge.yaml_file import StrictModel, read_mapping, validate
 
 ProblemType = Literal["regression", "classification", "anomaly_detection"]
 Algorithm = Literal[
@@ -59,18 +59,14 @@ METRICS: dict[str, tuple[str, ...]] = {
 }
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Defaults(_Model):
+class Defaults(StrictModel):
     fill_value: float = 0.0
     max_parallel: int = Field(default=2, ge=1)
     seed: int = 7
     test_fraction: float = Field(default=0.2, gt=0, lt=1)
 
 
-class FeatureTableSpec(_Model):
+class FeatureTableSpec(StrictModel):
     name: str
     primary_keys: list[str] = Field(min_length=1)
     timeseries_key: str | None = None
@@ -80,7 +76,7 @@ class FeatureTableSpec(_Model):
     description: str | None = None
 
 
-class LookupSpec(_Model):
+class LookupSpec(StrictModel):
     table: str
     lookup_key: list[str] = Field(min_length=1)
     timestamp_lookup_key: str | None = None
@@ -90,7 +86,7 @@ class LookupSpec(_Model):
     defaults: dict[str, Any] = Field(default_factory=dict)
 
 
-class LabelSpec(_Model):
+class LabelSpec(StrictModel):
     column: str
     type: Literal["double", "int", "rate"] = "double"
     threshold: float | None = None
@@ -104,7 +100,7 @@ class LabelSpec(_Model):
         return self
 
 
-class ChampionRule(_Model):
+class ChampionRule(StrictModel):
     metric: str
     min: float | None = None
     max: float | None = None
@@ -122,7 +118,7 @@ class ChampionRule(_Model):
         return value >= self.min if self.min is not None else value <= float(self.max or 0.0)
 
 
-class ModelSpec(_Model):
+class ModelSpec(StrictModel):
     name: str
     domain: str = "general"
     problem_type: ProblemType
@@ -164,13 +160,13 @@ class ModelSpec(_Model):
         )
 
 
-class InferenceSpec(_Model):
+class InferenceSpec(StrictModel):
     output_table: str
     models: list[str] | None = None
     alias: str = "champion"
 
 
-class Manifest(_Model):
+class Manifest(StrictModel):
     """A whole ``ml-manifest.yaml``."""
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
