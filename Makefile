@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 $(STAMP): pyproject.toml requirements/lock.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check "uv>=0.5"
-	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -c requirements/lock.txt -e ".[dev,postgres,ml]"
+	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -c requirements/lock.txt -e ".[dev,postgres,ml,serve]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -37,7 +37,7 @@ bench: $(STAMP)
 	$(PY) bench/cli_startup.py
 
 lock:
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra postgres --extra ml --python-version 3.11 -o requirements/lock.txt
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra postgres --extra ml --extra serve --python-version 3.11 -o requirements/lock.txt
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .lakeforge-demo

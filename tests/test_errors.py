@@ -54,6 +54,27 @@ EXAMPLES: dict[type[e.LakeforgeError], tuple[e.LakeforgeError, str]] = {
         "0h",
     ),
     e.SqlError: (e.SqlError("SELEC 1", "syntax error"), "SELEC 1"),
+    e.EndpointNotFoundError: (e.EndpointNotFoundError("churn-ep", ["other"]), "'churn-ep'"),
+    e.TokenNotFoundError: (e.TokenNotFoundError("ab12", []), "'ab12'"),
+    e.PayloadTooLargeError: (e.PayloadTooLargeError(20_000_000, 16_777_216), "20000000"),
+    e.UnsupportedMediaTypeError: (
+        e.UnsupportedMediaTypeError("text/xml", ["application/json", "text/csv"]),
+        "'text/xml'",
+    ),
+    e.AuthenticationError: (e.AuthenticationError("token lf_ab12 was revoked"), "lf_ab12"),
+    e.PermissionDeniedError: (
+        e.PermissionDeniedError("bob", "query", "CAN_QUERY", "churn-ep"),
+        "CAN_QUERY",
+    ),
+    e.ConflictError: (
+        e.ConflictError("churn-ep", "has a config update in progress", "wait for it"),
+        "'churn-ep'",
+    ),
+    e.OverloadedError: (e.OverloadedError("churn-1", 20, 1), "'churn-1'"),
+    e.NotReadyError: (
+        e.NotReadyError("churn-ep", "model main.ml.churn/2 is loading", "wait"),
+        "main.ml.churn/2",
+    ),
     e.RetryableError: (e.RetryableError("store busy", "retry"), "store busy"),
     e.CommitConflictError: (e.CommitConflictError("main.default.t", "append", 5, 60.0), "5 times"),
     e.UnsupportedFlavorError: (

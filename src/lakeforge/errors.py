@@ -24,7 +24,9 @@ the next action. HTTP status codes are mapped in ``serving/``, exit codes in ``c
     │   ├── AliasNotFoundError         an alias of a registered model
     │   ├── JobNotFoundError           a job of a bundle
     │   ├── OnlineTableNotFoundError   a table not published to the online store
-    │   └── RunNotFoundError           a job run record
+    │   ├── RunNotFoundError           a job run record
+    │   ├── EndpointNotFoundError      a serving endpoint
+    │   └── TokenNotFoundError         an access token id
     ├── AlreadyExistsError             object exists and IF NOT EXISTS was not asked
     ├── NotEmptyError                  drop of a non-empty catalog/schema without cascade
     ├── ValidationError                input data or arguments rejected
@@ -40,7 +42,12 @@ the next action. HTTP status codes are mapped in ``serving/``, exit codes in ``c
     │   ├── ScoringInputError          scoring input has missing, mistyped or NaN columns
     │   ├── BundleError                a bundle / manifest YAML value, with its YAML path
     │   │   └── VariableError          a bundle variable undeclared, unresolved or empty
-    │   └── ScheduleError              a quartz cron expression lakeforge cannot run
+    │   ├── ScheduleError              a quartz cron expression lakeforge cannot run
+    │   ├── PayloadTooLargeError       a request body over the serving limit
+    │   └── UnsupportedMediaTypeError  a request content type or charset serving cannot read
+    ├── AuthenticationError            no, unknown, revoked or expired access token
+    ├── PermissionDeniedError          a token without the permission level an action needs
+    ├── ConflictError                  the object is busy (e.g. an endpoint config update runs)
     ├── EnvironmentMismatchError       model framework version differs from the installed one
     ├── ScoringError                   the model itself failed on accepted input
     ├── SqlError                       a SQL statement failed in the engine
@@ -48,7 +55,9 @@ the next action. HTTP status codes are mapped in ``serving/``, exit codes in ``c
     ├── JobRunError                    a job or pipeline run ended in a failed state
     └── RetryableError                 transient: the same call may succeed later
         ├── CommitConflictError        Delta commit kept conflicting until the deadline
-        └── RegistrationTimeoutError   a model version still pending at the deadline
+        ├── RegistrationTimeoutError   a model version still pending at the deadline
+        ├── OverloadedError            serving concurrency is exhausted: retry after a pause
+        └── NotReadyError              an endpoint or served entity is not ready yet
 
 Only the standard library is imported here.
 """
@@ -261,6 +270,20 @@ class RunNotFoundError(NotFoundError):
     plural = "runs"
 
 
+class EndpointNotFoundError(NotFoundError):
+    """A serving endpoint does not exist."""
+
+    kind = "serving endpoint"
+    plural = "serving endpoints"
+
+
+class TokenNotFoundError(NotFoundError):
+    """An access token id that the workspace never issued."""
+
+    kind = "token"
+    plural = "token ids"
+
+
 class AlreadyExistsError(LakeforgeError):
     """An object exists and the caller did not ask for IF NOT EXISTS."""
 
@@ -445,6 +468,64 @@ class ScheduleError(ValidationError):
         )
 
 
+class PayloadTooLargeError(ValidationError):
+    """A request body larger than the serving limit (refused before it is parsed)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            f"request body of {size} bytes is over the limit of {limit} bytes",
+            "send fewer rows per request (split the batch) or raise --max-body-bytes",
+        )
+
+
+class UnsupportedMediaTypeError(ValidationError):
+    """A content type or charset the invocation endpoint cannot read."""
+
+    def __init__(self, content_type: str, accepted: Sequence[str]) -> None:
+        self.content_type = content_type
+        self.accepted = list(accepted)
+        super().__init__(
+            f"content type {content_type!r} is not supported",
+            f"send one of {', '.join(self.accepted)} (charset utf-8)",
+        )
+
+
+class AuthenticationError(LakeforgeError):
+    """A request without a valid bearer token (missing, unknown, revoked or expired)."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(
+            f"authentication failed: {problem}",
+            "send 'Authorization: Bearer <token>' with a token from `lakeforge tokens create`",
+        )
+
+
+class PermissionDeniedError(LakeforgeError):
+    """An authenticated principal lacks the permission level an action needs."""
+
+    def __init__(self, principal: str, action: str, needed: str, resource: str) -> None:
+        self.principal = principal
+        self.action = action
+        self.needed = needed
+        self.resource = resource
+        super().__init__(
+            f"{principal!r} may not {action} {resource!r}: it needs {needed}",
+            f"ask a manager of {resource!r} to grant it: "
+            f"`lakeforge endpoints grant {resource} {principal} {needed}`",
+        )
+
+
+class ConflictError(LakeforgeError):
+    """The object is busy with another change; try again when it is done."""
+
+    def __init__(self, resource: str, problem: str, fix: str) -> None:
+        self.resource = resource
+        super().__init__(f"{resource!r} {problem}", fix)
+
+
 class EnvironmentMismatchError(LakeforgeError):
     """A model's framework version differs from the installed one (strict environment)."""
 
@@ -553,3 +634,26 @@ class RegistrationTimeoutError(RetryableError):
             "wait and check it with get_version / `lakeforge models versions NAME` (this error "
             "is retryable), or pass a larger await_registration_for",
         )
+
+
+class OverloadedError(RetryableError):
+    """Every concurrency slot and queue place of a served entity is taken."""
+
+    def __init__(self, entity: str, limit: int, retry_after_s: int) -> None:
+        self.entity = entity
+        self.limit = limit
+        self.retry_after_s = retry_after_s
+        super().__init__(
+            f"served entity {entity!r} is at its limit of {limit} concurrent and queued requests",
+            f"retry after {retry_after_s}s (this error is retryable), or raise the entity's "
+            "workload_size / max_provisioned_concurrency",
+        )
+
+
+class NotReadyError(RetryableError):
+    """An endpoint, or something its served entities need, is not ready."""
+
+    def __init__(self, resource: str, problem: str, fix: str) -> None:
+        self.resource = resource
+        self.problem = problem
+        super().__init__(f"{resource!r} is not ready: {problem}", fix)

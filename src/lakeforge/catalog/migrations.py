@@ -34,7 +34,16 @@ def _step_2_functions(conn: Connection) -> None:
     rel.functions.create(conn, checkfirst=True)
 
 
-STEPS: tuple[Callable[[Connection], None], ...] = (_step_1_namespace, _step_2_functions)
+def _step_3_serving(conn: Connection) -> None:
+    for table in (rel.serving_endpoints, rel.tokens, rel.permissions):
+        table.create(conn, checkfirst=True)
+
+
+STEPS: tuple[Callable[[Connection], None], ...] = (
+    _step_1_namespace,
+    _step_2_functions,
+    _step_3_serving,
+)
 LATEST_VERSION = len(STEPS)
 
 

@@ -111,3 +111,43 @@ functions = Table(
     Column("updated_at", BigInteger, nullable=False),
     UniqueConstraint("schema_id", "name", name="uq_function_name"),
 )
+
+serving_endpoints = Table(
+    "lf_serving_endpoints",
+    metadata,
+    Column("name", String(NAME), primary_key=True),
+    Column("endpoint_id", String(36), nullable=False, unique=True),
+    Column("creator", String(NAME), nullable=False),
+    Column("config", JSON),
+    Column("pending_config", JSON),
+    Column("config_version", Integer, nullable=False),
+    Column("state", JSON, nullable=False),
+    Column("tags", JSON, nullable=False, default=list),
+    Column("description", Text),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+tokens = Table(
+    "lf_tokens",
+    metadata,
+    Column("token_id", String(36), primary_key=True),
+    Column("principal", String(NAME), nullable=False),
+    Column("secret_hash", String(128), nullable=False),
+    Column("admin", Boolean, nullable=False),
+    Column("comment", Text),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger),
+    Column("revoked_at", BigInteger),
+)
+
+permissions = Table(
+    "lf_permissions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("object_type", String(64), nullable=False),
+    Column("object_id", String(NAME), nullable=False),
+    Column("principal", String(NAME), nullable=False),
+    Column("level", String(32), nullable=False),
+    UniqueConstraint("object_type", "object_id", "principal", name="uq_permission"),
+)

@@ -8,10 +8,13 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from lakeforge.catalog.endpoint_repo import EndpointRepository
 from lakeforge.catalog.function_repo import FunctionRepository
 from lakeforge.catalog.migrations import LATEST_VERSION, migrate
 from lakeforge.catalog.namespace_repo import CatalogRepository, SchemaRepository
+from lakeforge.catalog.permission_repo import PermissionRepository
 from lakeforge.catalog.table_repo import TableRepository
+from lakeforge.catalog.token_repo import TokenRepository
 from lakeforge.errors import ConfigurationError, MissingExtraError
 
 
@@ -67,6 +70,9 @@ class MetadataStore:
         schemas: Schema CRUD.
         tables: Table metadata CRUD (never table data).
         functions: Python function CRUD.
+        endpoints: Serving endpoint records.
+        tokens: Access token records (hashes only).
+        permissions: Object access control lists.
     """
 
     def __init__(self, url: str, *, migrate_to: int = LATEST_VERSION, where: str = "") -> None:
@@ -83,6 +89,9 @@ class MetadataStore:
         self.schemas = SchemaRepository(self.engine)
         self.tables = TableRepository(self.engine)
         self.functions = FunctionRepository(self.engine)
+        self.endpoints = EndpointRepository(self.engine)
+        self.tokens = TokenRepository(self.engine)
+        self.permissions = PermissionRepository(self.engine)
 
     def close(self) -> None:
         """Release pooled connections."""

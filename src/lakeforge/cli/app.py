@@ -11,7 +11,18 @@ from typing import Annotated
 
 import typer
 
-from lakeforge.cli import bundle, catalogs, jobs, models, pipeline, schemas, sql, tables, ui
+from lakeforge.cli import (
+    bundle,
+    catalogs,
+    jobs,
+    models,
+    pipeline,
+    schemas,
+    serving,
+    sql,
+    tables,
+    ui,
+)
 from lakeforge.cli.context import CliState, JsonOption
 
 app = typer.Typer(
@@ -29,6 +40,9 @@ app.add_typer(models.app, name="models")
 app.add_typer(bundle.app, name="bundle")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(pipeline.app, name="pipeline")
+app.add_typer(serving.endpoints_app, name="endpoints")
+app.add_typer(serving.tokens_app, name="tokens")
+app.command("serve")(serving.serve)
 app.command("sql")(sql.sql)
 app.command("ui")(ui.ui)
 

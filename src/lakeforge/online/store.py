@@ -143,11 +143,16 @@ class OnlineStore:
         Raises:
             OnlineTableNotFoundError: The feature table was never published.
         """
+        cache = self._cache()
+        found: OnlineTable | None = cache.get(("source", source_table))
+        if found is not None:
+            return found
         published = [t for t in self.list() if t.source_table == source_table]
         if not published:
             raise OnlineTableNotFoundError(f"{source_table}_online", [t.name for t in self.list()])
         default = [t for t in published if t.name == f"{source_table}_online"]
-        return (default or published)[0]
+        found = cache[("source", source_table)] = (default or published)[0]
+        return found
 
     def list(self) -> list[OnlineTable]:
         """Every online table, by name."""

@@ -1,0 +1,176 @@
+"""A served entity: one registered model version, loaded and ready to score requests.
+
+Scoring goes through :meth:`FeatureModel.score_online` — the batch plan with values from the
+online store — so HTTP answers equal ``score_batch`` for the same keys. Plans are bound once per
+distinct request schema and cached (most traffic has one schema).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lakeforge.errors import NotReadyError, OnlineTableNotFoundError, ValidationError
+from lakeforge.features.spec import FeatureColumn
+from lakeforge.serving.payload import InputSchema
+
+if TYPE_CHECKING:
+    from lakeforge.models.feature_inputs import InputPlan
+    from lakeforge.models.feature_model import FeatureModel
+    from lakeforge.online.store import OnlineStore
+    from lakeforge.tables.workspace import Workspace
+
+PREDICTION = "prediction"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a served entity points at: a model and a version number or an alias."""
+
+    model: str
+    version: int | None = None
+    alias: str | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"models:/{self.model}@{self.alias}" if self.alias else self.versioned(self.version)
+
+    def versioned(self, version: int | None) -> str:
+        return f"models:/{self.model}/{version}"
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One request's answer: predictions plus the model input rows (for inference tables)."""
+
+    predictions: list[Any]
+    features: pa.Table
+
+
+@dataclass(slots=True)
+class LoadedEntity:
+    """A model version loaded for serving.
+
+    Attributes:
+        name: The served entity name (answers go out with it in ``served-model-name``).
+        model_name: Registered model name.
+        version: The loaded version (an alias target is resolved to it).
+        model: The loaded feature model.
+        schema: Columns a request may and must carry.
+    """
+
+    name: str
+    model_name: str
+    version: int
+    model: FeatureModel
+    schema: InputSchema
+    ws: Workspace
+    store: OnlineStore
+    _plans: dict[tuple[tuple[str, str], ...], InputPlan] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def plan(self, schema: pa.Schema) -> InputPlan:
+        """The bound plan for requests of ``schema`` (cached)."""
+        key = tuple((f.name, str(f.type)) for f in schema)
+        plan = self._plans.get(key)
+        if plan is None:
+            with self._lock:
+                plan = self._plans.get(key)
+                if plan is None:
+                    plan = self._plans[key] = self.model.plan(self.ws, schema)
+        return plan
+
+    def feature_tables(self) -> list[str]:
+        """Feature tables the model looks up (each must be published)."""
+        tables = {
+            c.table_name for c in self.model.spec.input_columns if isinstance(c, FeatureColumn)
+        }
+        return sorted(tables)
+
+    def missing_tables(self) -> list[str]:
+        """Feature tables with no online table (serving them would give silent nulls)."""
+        missing = []
+        for table in self.feature_tables():
+            try:
+                self.store.for_source(table)
+            except OnlineTableNotFoundError:
+                missing.append(table)
+        return missing
+
+    def check_ready(self) -> None:
+        """Raises NotReadyError naming unpublished feature tables."""
+        missing = self.missing_tables()
+        if missing:
+            raise NotReadyError(
+                f"{self.model_name}/{self.version}",
+                f"feature tables {missing} are not published to the online store",
+                "publish them: fe.publish_table(source_table_name=...) for each",
+            )
+
+    def score(self, table: pa.Table, params: Mapping[str, Any]) -> pa.Table:
+        """Input columns, looked-up/computed features and ``prediction``."""
+        options = dict(params)
+        result_type = options.pop("result_type", "double")
+        if not isinstance(result_type, str):
+            raise ValidationError(
+                "params.result_type must be a type name such as 'double'", "fix params"
+            )
+        try:
+            return self.model.score_online(
+                self.store,
+                self.plan(table.schema),
+                table,
+                result_type=result_type,
+                params=options or None,
+            )
+        except OnlineTableNotFoundError as exc:
+            raise NotReadyError(
+                f"{self.model_name}/{self.version}", exc.what, exc.fix or "publish the table"
+            ) from None
+
+    def answer(self, table: pa.Table, params: Mapping[str, Any]) -> Scored:
+        """Score ``table`` and split the result into JSON predictions and model input rows."""
+        scored = self.score(table, params)
+        predictions = scored.column(PREDICTION)
+        if pa.types.is_floating(predictions.type):
+            predictions = pc.if_else(pc.is_nan(predictions), None, predictions)
+        features = scored.select(self.model.spec.column_names())
+        return Scored(predictions.to_pylist(), features)
+
+
+def load_entity(ws: Workspace, store: OnlineStore, name: str, target: Target) -> LoadedEntity:
+    """Resolve ``target`` in the registry and load that version.
+
+    Raises:
+        ModelNotFoundError, ModelVersionNotFoundError, AliasNotFoundError: Unknown target.
+        ModelLayoutError: The version is not a feature model.
+    """
+    from lakeforge.models.feature_model import load
+    from lakeforge.models.registry import Registry
+
+    model_name, version = Registry(ws).resolve_uri(target.uri)
+    model = load(ws.settings, target.versioned(version))
+    return LoadedEntity(
+        name=name,
+        model_name=model_name,
+        version=version,
+        model=model,
+        schema=InputSchema.from_spec(model.spec),
+        ws=ws,
+        store=store,
+    )
+
+
+def resolve(ws: Workspace, target: Target) -> tuple[str, int]:
+    """(registered model name, version) a target points at now."""
+    from lakeforge.models.registry import Registry
+
+    return Registry(ws).resolve_uri(target.uri)
+
+
+__all__ = ["LoadedEntity", "Scored", "Target", "load_entity", "resolve"]

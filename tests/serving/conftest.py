@@ -1,0 +1,21 @@
+"""Fixtures for serving tests: one built world and one server per module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import _serving_world as sw
+import pytest
+
+pytestmark = pytest.mark.serve
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, mlflow_db_template: Path) -> Iterator[sw.Served]:
+    """A world and a `lakeforge serve` subprocess (auth off, loopback)."""
+    root = tmp_path_factory.mktemp("served")
+    ws_path = root / "ws"
+    world = sw.build_world(ws_path, mlflow_db_template)
+    with sw.run_server(ws_path, home=root / "home") as (url, process, log):
+        yield sw.Served(url, ws_path, world, process, log)
