@@ -65,17 +65,17 @@ class Served:
         except urllib.error.HTTPError as err:
             status, got, text = err.code, dict(err.headers), err.read()
         try:
-            return status, got, json.loads(text)
+            return status, {k.lower(): v for k, v in got.items()}, json.loads(text)
         except ValueError:
-            return status, got, text.decode()
+            return status, {k.lower(): v for k, v in got.items()}, text.decode()
 
-    def wait_ready(self, name: str, timeout: float = 60.0, token: str | None = None) -> dict[str, Any]:
+    def wait_ready(
+        self, name: str, timeout: float = 60.0, token: str | None = None
+    ) -> dict[str, Any]:
         """Poll an endpoint until its config update is done; returns it."""
         deadline = time.monotonic() + timeout
         while True:
-            status, _, body = self.request(
-                "GET", f"/api/2.0/serving-endpoints/{name}", token=token
-            )
+            status, _, body = self.request("GET", f"/api/2.0/serving-endpoints/{name}", token=token)
             assert status == 200, body
             if body["state"]["config_update"] != "IN_PROGRESS":
                 return body
@@ -119,15 +119,26 @@ def build_world(ws_path: Path, template: Path) -> fw.World:
 
 
 @contextmanager
-def run_server(ws_path: Path, *args: str, home: Path) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
+def run_server(
+    ws_path: Path, *args: str, home: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
     """``lakeforge serve`` in a subprocess until the block ends."""
     port = free_port()
     log = ws_path.parent / f"serve-{port}.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LAKEFORGE_", "MLFLOW_"))}
     env["HOME"] = str(home)
     command = [
-        sys.executable, "-m", "lakeforge", "--workspace", str(ws_path), "serve",
-        "--port", str(port), "--poll-interval", "0.2", *args,
+        sys.executable,
+        "-m",
+        "lakeforge",
+        "--workspace",
+        str(ws_path),
+        "serve",
+        "--port",
+        str(port),
+        "--poll-interval",
+        "0.2",
+        *args,
     ]
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import _serving_world as sw
-import pandas as pd
 import pytest
 
 from lakeforge.scoring.batch import score_batch
@@ -30,7 +29,9 @@ def endpoint(served: sw.Served) -> str:
 def test_http_answers_equal_score_batch(served: sw.Served, endpoint: str) -> None:
     keys = sw.keys_frame([*range(1, 61), 999])
     status, headers, body = served.request(
-        "POST", f"/serving-endpoints/{endpoint}/invocations", {"dataframe_records": sw.records(keys)}
+        "POST",
+        f"/serving-endpoints/{endpoint}/invocations",
+        {"dataframe_records": sw.records(keys)},
     )
     assert status == 200, body
     assert headers["served-model-name"] == "v1"

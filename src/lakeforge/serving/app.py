@@ -72,6 +72,10 @@ def build_app(state: ServerState) -> Starlette:
     async def openapi(_: Request) -> Response:
         return json_response(server_openapi())
 
+    async def host_metadata(_: Request) -> Response:
+        # what databricks-sdk probes for at client start; nothing to discover locally
+        return json_response({})
+
     async def invocations(request: Request) -> Response:
         return await invoke(state, request)
 
@@ -92,6 +96,7 @@ def build_app(state: ServerState) -> Starlette:
         Route("/ready", ready),
         Route("/metrics", metrics),
         Route("/openapi.json", openapi),
+        Route("/.well-known/databricks-config", host_metadata),
         Route(base, api.list, methods=["GET"]),
         Route(base, api.create, methods=["POST"]),
         Route(base + "/{name}", api.get, methods=["GET"]),
@@ -118,7 +123,18 @@ def build_app(state: ServerState) -> Starlette:
             methods=["POST"],
         ),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+
+    async def unknown(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 404)
+        code = "ENDPOINT_NOT_FOUND" if status == 404 else "BAD_REQUEST"
+        message = f"{request.method} {request.url.path} is not a route of this server"
+        if status == 405:
+            message = f"{request.method} is not allowed on {request.url.path}"
+        return json_response({"error_code": code, "message": message}, status)
+
+    return Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={404: unknown, 405: unknown}
+    )
 
 
 def serve(

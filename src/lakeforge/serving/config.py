@@ -128,6 +128,7 @@ class CreateEndpointInput(_Shape):
     budget_policy_id: str | None = None
     email_notifications: dict[str, Any] | None = None
     rate_limits: list[dict[str, Any]] | None = None
+    telemetry_config: dict[str, Any] | None = None
 
 
 def _pydantic_problem(error: PydanticError, where: str) -> ValidationError:

@@ -108,6 +108,7 @@ class ControlApi:
             name = request.path_params["name"]
             await self._record(principal, name, "CAN_MANAGE", "delete")
             await run_in_threadpool(control.delete_endpoint, self.state.ws, name)
+            self.state.manager.live.pop(name, None)  # stop serving it now, not next cycle
             self._changed()
             return json_response({})
 

@@ -287,6 +287,24 @@ class DeploymentManager:
                 continue
             slot.entity = entity  # one assignment: the next batch scores with the new version
             log.info("endpoint %s: %s now serves version %d", live.name, slot.name, version)
+            self._record_entity(live.name, slot.name, entity)
+
+    def _record_entity(self, endpoint: str, served: str, entity: LoadedEntity) -> None:
+        try:
+            record = self.ws.metadata.endpoints.get(endpoint)
+            entities = dict(record.state.get("entities", {}))
+            entities[served] = {
+                "deployment": "DEPLOYMENT_READY",
+                "message": f"serving {entity.model_name} version {entity.version}",
+                "version": entity.version,
+            }
+            self.ws.metadata.endpoints.update(
+                endpoint,
+                expect_version=record.config_version,
+                state={**record.state, "entities": entities},
+            )
+        except (ConflictError, EndpointNotFoundError):
+            pass  # changed meanwhile: the next deployment writes its own states
 
 
 class _DeployFailedError(Exception):

@@ -51,6 +51,16 @@ class ServerOptions:
     workers: int = 4
 
 
+def _one_native_thread() -> None:
+    """Scoring threads run native learners (OpenMP, BLAS) single-threaded: requests already
+    run in parallel, and per-call thread teams only oversubscribe the cores."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - installed with scikit-learn
+        return
+    threadpool_limits(1)
+
+
 class ServerState:
     """The parts of a running server, shared by its request handlers."""
 
@@ -60,7 +70,9 @@ class ServerState:
         self.ws = ws
         self.options = options
         self.store = OnlineStore(ws.settings.online_db)
-        self.executor = ThreadPoolExecutor(options.workers, thread_name_prefix="lakeforge-score")
+        self.executor = ThreadPoolExecutor(
+            options.workers, thread_name_prefix="lakeforge-score", initializer=_one_native_thread
+        )
         self.capture = CaptureWriter(ws, flush_interval=options.capture_interval)
         self.manager = DeploymentManager(
             ws,
