@@ -554,6 +554,7 @@ def main() -> None:
     if args.requests > 100_000 or args.duration > 120 or args.concurrency > 512:
         parser.error("keep --requests <= 100000, --duration <= 120 s, --concurrency <= 512")
 
+    os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"  # before mlflow is imported
     rng = np.random.default_rng(args.seed + 1)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

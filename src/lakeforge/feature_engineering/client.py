@@ -147,6 +147,19 @@ class FeatureEngineeringClient:
             self.workspace, name, function, replace=replace, description=description
         )
 
+    def create_feature_spec(
+        self,
+        *,
+        name: str,
+        features: list[Any],
+        exclude_columns: list[str] | None = None,
+    ) -> FunctionInfo:
+        """Register lookups and functions as a FEATURE_SPEC for feature serving endpoints
+        (an endpoint serving it answers ``{"outputs": [...]}``)."""
+        from lakeforge.features.served_spec import create_feature_spec
+
+        return create_feature_spec(self.workspace, name, features, exclude_columns or ())
+
     def create_training_set(
         self,
         *,

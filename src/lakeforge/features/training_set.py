@@ -131,7 +131,8 @@ def _check_outputs(items: Sequence[Item], df: pa.Table, labels: Sequence[str]) -
             )
 
 
-def _bind(ws: Workspace, features: Sequence[Any]) -> tuple[list[Item], list[TableInfoRef]]:
+def bind_features(ws: Workspace, features: Sequence[Any]) -> tuple[list[Item], list[TableInfoRef]]:
+    """Bind FeatureLookups/FeatureFunctions to the catalog (tables at their latest versions)."""
     from lakeforge.features.function import FeatureFunction, check_bindings
     from lakeforge.features.lookup import FeatureLookup
 
@@ -193,7 +194,7 @@ def create_training_set(
     table = to_arrow(df)
     exclude = list(exclude_columns or [])
     labels = _labels(label, table, exclude)
-    items, tables = _bind(ws, feature_lookups)
+    items, tables = bind_features(ws, feature_lookups)
     if sum(isinstance(i, FunctionPlan) for i in items) > MAX_FUNCTIONS:
         raise ValidationError(
             f"more than {MAX_FUNCTIONS} FeatureFunctions in one training set",

@@ -194,10 +194,7 @@ def _version_or_alias(entity_name: str, given: str | int | None) -> dict[str, An
     from lakeforge.models.alias import check_version, validate_alias
 
     if given is None or (isinstance(given, str) and not given.strip()):
-        raise ValidationError(
-            f"served entity {entity_name!r} has no entity_version",
-            'give a version number ("3") or an alias the server follows ("champion")',
-        )
+        return {}  # a FEATURE_SPEC function (checked against the catalog when accepted)
     text = str(given).strip().lstrip("@")
     if text.isdigit():
         return {"entity_version": str(check_version(text))}
@@ -213,7 +210,8 @@ def _entity(item: ServedEntityInput | ServedModelInput) -> dict[str, Any]:
         entity_name, version = item.entity_name, item.entity_version
         concurrency = item.max_provisioned_concurrency or WORKLOAD_CONCURRENCY[item.workload_size]
     target = _version_or_alias(entity_name, version)
-    default_name = f"{entity_name}-{target.get('entity_version') or target['alias']}"
+    version_text = target.get("entity_version") or target.get("alias")
+    default_name = f"{entity_name}-{version_text}" if version_text else entity_name
     name = item.name or re.sub(r"[^A-Za-z0-9_-]", "_", default_name)
     if not NAME_PATTERN.fullmatch(name):
         raise ValidationError(

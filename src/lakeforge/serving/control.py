@@ -32,8 +32,13 @@ def _check_targets(ws: Workspace, config: Mapping[str, Any]) -> None:
     """Every served model version or alias must exist now (404 otherwise)."""
     from lakeforge.models.registry import Registry
 
+    from lakeforge.serving.entity import feature_spec
+
     registry = Registry(ws)
     for entity in config["served_entities"]:
+        if "alias" not in entity and "entity_version" not in entity:
+            feature_spec(ws, entity["entity_name"])
+            continue
         target = (
             f"models:/{entity['entity_name']}@{entity['alias']}"
             if "alias" in entity

@@ -183,7 +183,9 @@ class DeploymentManager:
                     self.ws, self.store, name, target
                 )
                 entity.check_ready()
-            except LakeforgeError as exc:
+            except Exception as exc:  # noqa: BLE001 - any load failure fails this entity only
+                if not isinstance(exc, LakeforgeError):
+                    log.exception("endpoint entity %s failed to load", name)
                 states[name] = {"deployment": "DEPLOYMENT_FAILED", "message": str(exc)}
                 failed.append(f"{name}: {exc}")
                 continue
@@ -200,6 +202,8 @@ class DeploymentManager:
     def _reusable(self, slot: EntitySlot | None, target: Target) -> LoadedEntity | None:
         if slot is None or slot.target != target:
             return None
+        if target.is_feature_spec:
+            return None  # cheap to rebuild; picks up a replaced spec
         if target.alias is not None:
             from lakeforge.serving.entity import resolve
 
@@ -221,6 +225,10 @@ class DeploymentManager:
             return
         except LakeforgeError as exc:
             self._failed(record, {}, str(exc), pending, live)
+            return
+        except Exception as exc:  # a bug must not leave the endpoint IN_PROGRESS forever
+            log.exception("endpoint %s: deployment failed", record.name)
+            self._failed(record, {}, f"internal error: {type(exc).__name__}: {exc}", pending, live)
             return
         shadow = config["traffic_config"].get("shadow_entity_name")
         self.live[record.name] = LiveEndpoint(

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lakeforge.errors import NotReadyError, OnlineTableNotFoundError, ValidationError
-from lakeforge.features.spec import FeatureColumn
+from lakeforge.features.spec import FeatureColumn, FeatureSpec, SourceColumn
 from lakeforge.serving.payload import InputSchema
 
 if TYPE_CHECKING:
@@ -35,6 +35,11 @@ class Target:
     model: str
     version: int | None = None
     alias: str | None = None
+
+    @property
+    def is_feature_spec(self) -> bool:
+        """A target without version or alias is a FEATURE_SPEC function."""
+        return self.version is None and self.alias is None
 
     @property
     def uri(self) -> str:
@@ -60,17 +65,19 @@ class LoadedEntity:
         name: The served entity name (answers go out with it in ``served-model-name``).
         model_name: Registered model name.
         version: The loaded version (an alias target is resolved to it).
-        model: The loaded feature model.
+        model: The loaded feature model (None for a feature spec: answers are its features).
         schema: Columns a request may and must carry.
+        spec: The feature spec (the model's, or the served FEATURE_SPEC function).
     """
 
     name: str
     model_name: str
     version: int
-    model: FeatureModel
+    model: FeatureModel | None
     schema: InputSchema
     ws: Workspace
     store: OnlineStore
+    spec: FeatureSpec
     _plans: dict[tuple[tuple[str, str], ...], InputPlan] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -82,14 +89,19 @@ class LoadedEntity:
             with self._lock:
                 plan = self._plans.get(key)
                 if plan is None:
-                    plan = self._plans[key] = self.model.plan(self.ws, schema)
+                    from lakeforge.models.feature_inputs import plan_inputs
+
+                    plan = self._plans[key] = plan_inputs(self.ws, self.spec, schema)
         return plan
+
+    @property
+    def outputs(self) -> bool:
+        """Whether answers are features (``{"outputs": ...}``) rather than predictions."""
+        return self.model is None
 
     def feature_tables(self) -> list[str]:
         """Feature tables the model looks up (each must be published)."""
-        tables = {
-            c.table_name for c in self.model.spec.input_columns if isinstance(c, FeatureColumn)
-        }
+        tables = {c.table_name for c in self.spec.input_columns if isinstance(c, FeatureColumn)}
         return sorted(tables)
 
     def missing_tables(self) -> list[str]:
@@ -121,6 +133,10 @@ class LoadedEntity:
                 "params.result_type must be a type name such as 'double'", "fix params"
             )
         try:
+            if self.model is None:
+                from lakeforge.models.online_inputs import compute_online
+
+                return compute_online(self.store, self.plan(table.schema), table)
             return self.model.score_online(
                 self.store,
                 self.plan(table.schema),
@@ -136,11 +152,25 @@ class LoadedEntity:
     def answer(self, table: pa.Table, params: Mapping[str, Any]) -> Scored:
         """Score ``table`` and split the result into JSON predictions and model input rows."""
         scored = self.score(table, params)
+        if self.model is None:
+            names = [c.name for c in self.spec.input_columns if not isinstance(c, SourceColumn)]
+            included = [c.name for c in self.spec.input_columns if c.include and c.name in names]
+            features = scored.select(included)
+            return Scored(_json_safe(features).to_pylist(), features)
         predictions = scored.column(PREDICTION)
         if pa.types.is_floating(predictions.type):
             predictions = pc.if_else(pc.is_nan(predictions), None, predictions)
-        features = scored.select(self.model.spec.column_names())
+        features = scored.select(self.spec.column_names())
         return Scored(predictions.to_pylist(), features)
+
+
+def _json_safe(table: pa.Table) -> pa.Table:
+    """NaN floats as nulls (JSON has no NaN)."""
+    for index, field_ in enumerate(table.schema):
+        if pa.types.is_floating(field_.type):
+            column = table.column(index)
+            table = table.set_column(index, field_, pc.if_else(pc.is_nan(column), None, column))
+    return table
 
 
 def load_entity(ws: Workspace, store: OnlineStore, name: str, target: Target) -> LoadedEntity:
@@ -153,17 +183,32 @@ def load_entity(ws: Workspace, store: OnlineStore, name: str, target: Target) ->
     from lakeforge.models.feature_model import load
     from lakeforge.models.registry import Registry
 
+    if target.is_feature_spec:
+        spec = feature_spec(ws, target.model)
+        full = ws.tables.resolve(target.model).full
+        return LoadedEntity(name, full, 0, None, InputSchema.from_spec(spec), ws, store, spec)
     model_name, version = Registry(ws).resolve_uri(target.uri)
     model = load(ws.settings, target.versioned(version))
-    return LoadedEntity(
-        name=name,
-        model_name=model_name,
-        version=version,
-        model=model,
-        schema=InputSchema.from_spec(model.spec),
-        ws=ws,
-        store=store,
-    )
+    schema = InputSchema.from_spec(model.spec)
+    return LoadedEntity(name, model_name, version, model, schema, ws, store, model.spec)
+
+
+def feature_spec(ws: Workspace, name: str) -> FeatureSpec:
+    """The FEATURE_SPEC function ``name``.
+
+    Raises:
+        ValidationError: ``name`` is not a feature spec (and no version was given).
+    """
+    from lakeforge.features.served_spec import find_feature_spec
+
+    spec = find_feature_spec(ws, name)
+    if spec is None:
+        raise ValidationError(
+            f"served entity {name!r} has no entity_version and is not a feature spec",
+            'give a version number ("3") or an alias ("champion") of the registered model, '
+            "or create the spec with fe.create_feature_spec",
+        )
+    return spec
 
 
 def resolve(ws: Workspace, target: Target) -> tuple[str, int]:

@@ -178,7 +178,8 @@ async def invoke(state: ServerState, request: Request, entity: str | None = None
         call.body = await read_body(request, state.options.max_body_bytes)
         call.invocation = await _parse(state, slot, call.body, call.kind)
         call.scored = await slot.batcher.submit(call.invocation)
-        body: Any = {"predictions": call.scored.predictions}
+        key = "outputs" if slot.entity.outputs else "predictions"
+        body: Any = {key: call.scored.predictions}
         response = json_response(
             body, 200, {"served-model-name": slot.name, "x-request-id": call.id}
         )
