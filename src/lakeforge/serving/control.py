@@ -31,7 +31,6 @@ NOT_READY = "NOT_READY"
 def _check_targets(ws: Workspace, config: Mapping[str, Any]) -> None:
     """Every served model version or alias must exist now (404 otherwise)."""
     from lakeforge.models.registry import Registry
-
     from lakeforge.serving.entity import feature_spec
 
     registry = Registry(ws)

@@ -183,7 +183,7 @@ class DeploymentManager:
                     self.ws, self.store, name, target
                 )
                 entity.check_ready()
-            except Exception as exc:  # noqa: BLE001 - any load failure fails this entity only
+            except Exception as exc:
                 if not isinstance(exc, LakeforgeError):
                     log.exception("endpoint entity %s failed to load", name)
                 states[name] = {"deployment": "DEPLOYMENT_FAILED", "message": str(exc)}
