@@ -55,3 +55,26 @@ def test_online_and_batch_features_and_predictions_are_identical(
     late_online = loaded.score_online(world.fe.online_store(), plan, late_table).to_pandas()
     pd.testing.assert_frame_equal(late_online, score_batch(ws, uri, late))
     assert late_online["spend"].isna().all()
+
+
+def test_single_row_requests_take_the_fast_path_to_the_same_answer(
+    ws: Workspace, ws_path: Path, mlflow_db_template: Path
+) -> None:
+    import mlflow.lightgbm
+
+    fw.seed_mlflow_db(ws, mlflow_db_template)
+    world = fw.build(ws, ws_path)
+    uri = str(
+        log_model(
+            ws, fw.lightgbm_model(world), "model", mlflow.lightgbm, world.training_set
+        ).model_uri
+    )
+    loaded = load(ws.settings, uri)
+    for name in ("main.fs.activity", "main.fs.profile"):
+        world.fe.publish_table(source_table_name=name)
+    keys = pd.DataFrame({"customer_id": [3, 17, 999, 42], "event_ts": fw.T0 + timedelta(days=35)})
+    for index in range(len(keys)):
+        single = keys.iloc[[index]].reset_index(drop=True)
+        row = pa.Table.from_pandas(single, preserve_index=False)
+        one = loaded.score_online(world.fe.online_store(), loaded.plan(ws, row.schema), row)
+        pd.testing.assert_frame_equal(one.to_pandas(), score_batch(ws, uri, single))

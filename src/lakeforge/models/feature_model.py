@@ -160,9 +160,11 @@ class FeatureModel:
             from lakeforge.tables.types import parse_type
 
             return pa.array([], parse_type(result_type))
-        bad = non_finite_columns(model_input)
-        if bad and self.allows_nan is False:
-            raise _missing_values_error(self.learner, bad)
+        # counting missing values costs as much as a small predict: only when it decides
+        if self.allows_nan is False:
+            bad = non_finite_columns(model_input)
+            if bad:
+                raise _missing_values_error(self.learner, bad)
         frame = model_input.to_pandas()
         try:
             raw = (
@@ -172,6 +174,7 @@ class FeatureModel:
             )
         except Exception as exc:  # noqa: BLE001 - any learner failure becomes a lakeforge error
             cause = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
+            bad = non_finite_columns(model_input)
             if bad:
                 raise _missing_values_error(self.learner, bad, cause) from None
             raise ScoringError(self.location, cause) from None

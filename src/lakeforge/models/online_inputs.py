@@ -10,6 +10,8 @@ When the request carries the lookup's timestamp column, the lookback window appl
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -17,7 +19,8 @@ from lakeforge.features.executor import run_function
 from lakeforge.features.pit import apply_defaults
 from lakeforge.features.resolution import LookupPlan
 from lakeforge.models.feature_inputs import InputPlan
-from lakeforge.online.store import OnlineStore
+from lakeforge.online.store import OnlineStore, OnlineTable
+from lakeforge.online.values import to_sqlite
 
 
 def _outside_window(item: LookupPlan, table: pa.Table, found: pa.Table, ts: str) -> pa.Array | None:
@@ -36,6 +39,18 @@ def _outside_window(item: LookupPlan, table: pa.Table, found: pa.Table, ts: str)
     return pc.fill_null(pc.greater(age, int(lookback.total_seconds())), False)
 
 
+def _lookup_one(
+    store: OnlineStore, online: OnlineTable, keys: dict[str, Any], wanted: list[str]
+) -> pa.Table:
+    """One request row: the single-key fast path (same values as :meth:`OnlineStore.lookup`)."""
+    key = tuple(to_sqlite(keys[k])[0] for k in online.primary_keys)
+    row = store.lookup_row(online.name, key, wanted)
+    return pa.table(
+        [pa.array([row[c] if row else None], online.schema.field(c).type) for c in wanted],
+        names=wanted,
+    )
+
+
 def _lookup(store: OnlineStore, item: LookupPlan, table: pa.Table) -> pa.Table:
     online = store.for_source(item.table.name.full)
     keys = {
@@ -45,7 +60,11 @@ def _lookup(store: OnlineStore, item: LookupPlan, table: pa.Table) -> pa.Table:
     features = [feature for feature, _ in item.outputs]
     ts = online.timeseries_key
     wanted = [*features, *([ts] if ts and ts not in features else [])]
-    found = store.lookup(online.name, pa.table(keys), wanted)
+    found = (
+        _lookup_one(store, online, keys, wanted)
+        if table.num_rows == 1
+        else store.lookup(online.name, pa.table(keys), wanted)
+    )
     stale = _outside_window(item, table, found, ts) if ts else None
     for feature, output in item.outputs:
         expected = item.schema.field(feature).type

@@ -72,7 +72,9 @@ class Batcher:
         executor: Threads the predict calls run on.
         entity: Returns the entity to score with (read per batch, so alias moves apply to the
             next batch while running ones finish on the old version).
-        parallel: Predict calls in flight at once.
+        parallel: Predict calls in flight at once. One by default: under Python's GIL a second
+            call mostly competes with the first, and a call that finds requests queued takes
+            them all, so one call at a time gives the largest batches.
         max_rows: Rows per call at most.
     """
 
@@ -81,7 +83,7 @@ class Batcher:
         executor: Executor,
         entity: Callable[[], LoadedEntity],
         *,
-        parallel: int = 2,
+        parallel: int = 1,
         max_rows: int = 2048,
     ) -> None:
         self._executor = executor

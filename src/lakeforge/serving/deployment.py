@@ -17,6 +17,7 @@ States are written back to the record so ``GET`` and ``lakeforge endpoints get``
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Mapping
@@ -149,6 +150,14 @@ class DeploymentManager:
 
     def reconcile(self) -> None:
         """One cycle: deploy changed configs, follow aliases, drop deleted endpoints."""
+        before = [(live.config_version, id(live)) for live in self.live.values()]
+        self._reconcile()
+        if [(live.config_version, id(live)) for live in self.live.values()] != before:
+            # Loaded models are long-lived: move them out of the collector's reach so full
+            # collections stay short (they paused requests for 100+ ms otherwise).
+            gc.freeze()
+
+    def _reconcile(self) -> None:
         records = {r.name: r for r in self.ws.metadata.endpoints.list()}
         for name in list(self.live):
             if name not in records or records[name].endpoint_id != self.live[name].endpoint_id:
@@ -170,7 +179,7 @@ class DeploymentManager:
 
     def _load(
         self, config: Mapping[str, Any], live: LiveEndpoint | None
-    ) -> tuple[dict[str, EntitySlot], dict[str, Any]]:
+    ) -> tuple[dict[str, EntitySlot], dict[str, Any], list[str]]:
         slots: dict[str, EntitySlot] = {}
         states: dict[str, Any] = {}
         failed: list[str] = []
@@ -195,9 +204,7 @@ class DeploymentManager:
                 "message": f"serving {entity.model_name} version {entity.version}",
                 "version": entity.version,
             }
-        if failed:
-            raise _DeployFailedError(states, failed)
-        return slots, states
+        return slots, states, failed
 
     def _reusable(self, slot: EntitySlot | None, target: Target) -> LoadedEntity | None:
         if slot is None or slot.target != target:
@@ -216,13 +223,13 @@ class DeploymentManager:
     ) -> None:
         live = self.live.get(record.name)
         try:
-            slots, states = self._load(config, live)
+            slots, states, failed = self._load(config, live)
+            if failed:
+                self._failed(record, states, "; ".join(failed), pending, live)
+                return
             capture = CaptureTarget.from_config(config)
             if capture is not None:
                 self.capture.ensure_table(capture)
-        except _DeployFailedError as exc:
-            self._failed(record, exc.states, "; ".join(exc.problems), pending, live)
-            return
         except LakeforgeError as exc:
             self._failed(record, {}, str(exc), pending, live)
             return
@@ -294,6 +301,7 @@ class DeploymentManager:
                 log.warning("endpoint %s: alias of %s not followed: %s", live.name, slot.name, exc)
                 continue
             slot.entity = entity  # one assignment: the next batch scores with the new version
+            gc.freeze()
             log.info("endpoint %s: %s now serves version %d", live.name, slot.name, version)
             self._record_entity(live.name, slot.name, entity)
 
@@ -313,13 +321,6 @@ class DeploymentManager:
             )
         except (ConflictError, EndpointNotFoundError):
             pass  # changed meanwhile: the next deployment writes its own states
-
-
-class _DeployFailedError(Exception):
-    def __init__(self, states: dict[str, Any], problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.states = states
-        self.problems = problems
 
 
 __all__ = ["DeploymentManager", "EntitySlot", "LiveEndpoint"]

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from lakeforge.serving.server_state import ServerState
 
 INLINE_PARSE_BYTES = 64 * 1024
+DRAIN_FACTOR = 4
 _background: set[asyncio.Task[None]] = set()
 
 
@@ -42,6 +43,13 @@ async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 as soon as it is known to be over ``limit``."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
+        # Discard (never keep or parse) what the client is still sending, so it gets to read
+        # the 413 instead of a connection reset; give up draining beyond a few times the limit.
+        drained = 0
+        async for chunk in request.stream():
+            drained += len(chunk)
+            if drained > DRAIN_FACTOR * limit:
+                break
         raise PayloadTooLargeError(int(declared), limit)
     chunks: list[bytes] = []
     size = 0
