@@ -1,8 +1,9 @@
 """Model serving over HTTP: ``lakeforge serve`` (3 feature lookups) vs ``mlflow models serve``.
 
 Builds (seeded) a temp workspace with 3 feature tables keyed by ``customer_id`` (K keys x F float
-features each), trains a small LightGBM classifier on a training set built from them, logs it with
-``fe.log_model`` as ``main.ml.gbm`` v1 and publishes the tables to the online store. Then, on the
+features each), trains a small LightGBM classifier (``--api sklearn``: ``LGBMClassifier``;
+``--api booster``: a ``Booster`` from ``lightgbm.train``) on a training set built from them, logs
+it with ``fe.log_model`` as ``main.ml.gbm`` v1 and publishes the tables to the online store. Then, on the
 SAME model, in one run:
 
 - lakeforge: ``lakeforge serve`` in a subprocess (auth off, 127.0.0.1), an endpoint created
@@ -68,7 +69,7 @@ class World:
     ws_path: Path
     features: list[str]
     values: dict[int, list[float]]  # key -> model input row (features order)
-    raw_model: Any  # the fitted LGBMClassifier
+    raw_model: Any  # the fitted LGBMClassifier or Booster
 
 
 @dataclass
@@ -143,8 +144,14 @@ def build(ws_path: Path, args: argparse.Namespace) -> World:
     train = ts.load_df()
     train = train.to_pandas() if not isinstance(train, pd.DataFrame) else train
     x = train.drop(columns=["label"])
-    model = lightgbm.LGBMClassifier(n_estimators=args.trees, random_state=args.seed, verbose=-1)
-    model.fit(x, train["label"])
+    model: Any
+    if args.api == "booster":  # lightgbm.train: predict returns probabilities, no sklearn layer
+        params = {"objective": "binary", "seed": args.seed, "verbose": -1}
+        data = lightgbm.Dataset(x, train["label"])
+        model = lightgbm.train(params, data, num_boost_round=args.trees)
+    else:
+        model = lightgbm.LGBMClassifier(n_estimators=args.trees, random_state=args.seed, verbose=-1)
+        model.fit(x, train["label"])
     fe.log_model(
         model=model,
         artifact_path="model",
@@ -541,6 +548,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5_000, help="training rows")
     parser.add_argument("--features", type=int, default=8, help="features per table")
     parser.add_argument("--trees", type=int, default=50)
+    parser.add_argument(
+        "--api",
+        choices=["sklearn", "booster"],
+        default="sklearn",
+        help="GBM as LGBMClassifier (sklearn API) or a Booster from lightgbm.train",
+    )
     parser.add_argument("--requests", type=int, default=2000, help="paced latency requests")
     parser.add_argument("--rate", type=float, default=200.0, help="paced requests per second")
     parser.add_argument("--concurrency", type=int, default=32, help="throughput connections")
@@ -655,8 +668,8 @@ def main() -> None:
 
     lf_row, ml_row = rows["lakeforge"], rows["mlflow"]
     print(
-        f"\nLightGBM classifier, {args.trees} trees, {len(world.features)} inputs from 3 feature "
-        f"tables x {args.keys:,} keys; 1 entity per request"
+        f"\nLightGBM ({args.api} API), {args.trees} trees, {len(world.features)} inputs from 3 "
+        f"feature tables x {args.keys:,} keys; 1 entity per request"
     )
     print(
         f"latency: 1 keep-alive connection, {args.requests} requests paced at {args.rate:.0f}/s; "

@@ -91,7 +91,18 @@ def build_app(state: ServerState) -> Starlette:
             await run_in_threadpool(state.stop)
 
     base = "/api/2.0/serving-endpoints"
-    routes = [
+    routes = [  # invocations first: the most frequent requests match on the first try
+        Route("/serving-endpoints/{name}/invocations", invocations, methods=["POST"]),
+        Route(
+            "/serving-endpoints/{name}/served-models/{served}/invocations",
+            entity_invocations,
+            methods=["POST"],
+        ),
+        Route(
+            "/serving-endpoints/{name}/served-entities/{served}/invocations",
+            entity_invocations,
+            methods=["POST"],
+        ),
         Route("/health", health),
         Route("/ready", ready),
         Route("/metrics", metrics),
@@ -110,17 +121,6 @@ def build_app(state: ServerState) -> Starlette:
             "/api/2.0/permissions/serving-endpoints/{id}",
             api.permissions,
             methods=["GET", "PUT", "PATCH"],
-        ),
-        Route("/serving-endpoints/{name}/invocations", invocations, methods=["POST"]),
-        Route(
-            "/serving-endpoints/{name}/served-models/{served}/invocations",
-            entity_invocations,
-            methods=["POST"],
-        ),
-        Route(
-            "/serving-endpoints/{name}/served-entities/{served}/invocations",
-            entity_invocations,
-            methods=["POST"],
         ),
     ]
 
@@ -177,6 +177,7 @@ def serve(
         log_level="warning",
         limit_concurrency=limit_concurrency,
         timeout_keep_alive=30,
+        proxy_headers=False,  # served directly; X-Forwarded-* from clients are not trusted
         lifespan="on",
     )
     uvicorn.Server(config).run()

@@ -158,7 +158,7 @@ class LoadedEntity:
             features = scored.select(included)
             return Scored(_json_safe(features).to_pylist(), features)
         predictions = scored.column(PREDICTION)
-        if pa.types.is_floating(predictions.type):
+        if pa.types.is_floating(predictions.type) and pc.any(pc.is_nan(predictions)).as_py():
             predictions = pc.if_else(pc.is_nan(predictions), None, predictions)
         features = scored.select(self.spec.column_names())
         return Scored(predictions.to_pylist(), features)
