@@ -3,8 +3,8 @@
 Builds (seeded) a temp workspace with 3 feature tables keyed by ``customer_id`` (K keys x F float
 features each), trains a small LightGBM classifier (``--api sklearn``: ``LGBMClassifier``;
 ``--api booster``: a ``Booster`` from ``lightgbm.train``) on a training set built from them, logs
-it with ``fe.log_model`` as ``main.ml.gbm`` v1 and publishes the tables to the online store. Then, on the
-SAME model, in one run:
+it with ``fe.log_model`` as ``main.ml.gbm`` v1 and publishes the tables to the online store.
+Then, on the SAME model, in one run:
 
 - lakeforge: ``lakeforge serve`` in a subprocess (auth off, 127.0.0.1), an endpoint created
   through ``POST /api/2.0/serving-endpoints``; each request carries one ``customer_id`` and the
