@@ -14,6 +14,7 @@ from lakeforge.cli.app import app
 from lakeforge.cli.exit_codes import exit_code
 from lakeforge.errors import LakeforgeError
 from lakeforge.online.store import OnlineStore
+from lakeforge.scoring.batch import score_batch
 from lakeforge.tables.workspace import Workspace
 
 BASE = "/api/2.0/serving-endpoints"
@@ -101,6 +102,13 @@ def test_inference_table_rows(served: sw.Served) -> None:
     assert rows["served_entity_id"].tolist() == ["l", "l", "l"]
     assert rows["client_request_id"].tolist()[:2] == ["c-1", "c-1"]
     first = json.loads(rows["served_features"].iloc[0])
+    # the features the served model saw are the ones batch scoring computes for the same keys
+    ws = Workspace.open(served.ws_path)
+    try:
+        batch = score_batch(ws, f"models:/{sw.MODEL}/1", sw.keys_frame([1, 2]))
+    finally:
+        ws.close()
+    assert first == batch[list(first[0])].to_dict(orient="records")
     assert len(first) == 2 and set(first[0]) == {
         "spend",
         "visits",
