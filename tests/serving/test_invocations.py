@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
+
 import _serving_world as sw
+import pandas as pd
 import pytest
 
 from lakeforge.scoring.batch import score_batch
@@ -93,3 +96,40 @@ def test_feature_spec_endpoint_returns_outputs(served: sw.Served) -> None:
     missing = {"name": "no-spec", "config": {"served_entities": [{"entity_name": "main.fs.nope"}]}}
     status, _, answer = served.request("POST", "/api/2.0/serving-endpoints", missing)
     assert status == 400 and "not a feature spec" in answer["message"]
+
+
+def test_plain_mlflow_model_is_served_with_its_signature(served: sw.Served) -> None:
+    import mlflow.sklearn
+    import numpy as np
+    from mlflow.models import infer_signature
+    from sklearn.linear_model import LinearRegression
+
+    from lakeforge.models import tracking
+    from lakeforge.models.registry import Registry
+
+    x = pd.DataFrame({"age": [20.0, 30.0, 40.0], "visits": [1, 0, 2]})
+    model = LinearRegression().fit(x, np.array([1.0, 2.0, 3.0]))
+    ws = Workspace.open(served.ws_path)
+    try:
+        with tracking.start_run(ws.settings, "plain") as run, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # MLflow's hint about integer columns
+            signature = infer_signature(x, model.predict(x))
+            mlflow.sklearn.log_model(model, name="m", signature=signature, pip_requirements=[])
+        Registry(ws).register_model(f"runs:/{run.run_id}/m", "main.ml.plain")
+    finally:
+        ws.close()
+    body = {
+        "name": "plain",
+        "config": {"served_entities": [{"entity_name": "main.ml.plain", "entity_version": "1"}]},
+    }
+    assert served.request("POST", "/api/2.0/serving-endpoints", body)[0] == 200
+    assert served.wait_ready("plain")["state"]["ready"] == "READY"
+    url = "/serving-endpoints/plain/invocations"
+    query = {"dataframe_split": {"columns": ["age", "visits"], "data": [[25.0, 1], [35.5, 2]]}}
+    status, _, answer = served.request("POST", url, query)
+    assert status == 200, answer
+    expected = model.predict(pd.DataFrame({"age": [25.0, 35.5], "visits": [1, 2]}))
+    assert answer["predictions"] == pytest.approx(expected.tolist(), rel=1e-12)
+    bad = {"dataframe_split": {"columns": ["age", "visits"], "data": [[25.0, 1.5]]}}
+    status, _, answer = served.request("POST", url, bad)
+    assert status == 400 and "'visits'" in answer["message"]  # no silent 1.5 -> 1

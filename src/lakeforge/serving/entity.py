@@ -15,13 +15,19 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lakeforge.errors import NotReadyError, OnlineTableNotFoundError, ValidationError
+from lakeforge.errors import (
+    ModelLayoutError,
+    NotReadyError,
+    OnlineTableNotFoundError,
+    ValidationError,
+)
 from lakeforge.features.spec import FeatureColumn, FeatureSpec, SourceColumn
 from lakeforge.serving.payload import InputSchema
 
 if TYPE_CHECKING:
     from lakeforge.models.feature_inputs import InputPlan
     from lakeforge.models.feature_model import FeatureModel
+    from lakeforge.models.plain_model import PlainModel
     from lakeforge.online.store import OnlineStore
     from lakeforge.tables.workspace import Workspace
 
@@ -67,7 +73,9 @@ class LoadedEntity:
         version: The loaded version (an alias target is resolved to it).
         model: The loaded feature model (None for a feature spec: answers are its features).
         schema: Columns a request may and must carry.
-        spec: The feature spec (the model's, or the served FEATURE_SPEC function).
+        spec: The feature spec (the model's, or the served FEATURE_SPEC function; empty for a
+            plain MLflow model).
+        plain: A registered MLflow model without a feature spec (its signature's columns in).
     """
 
     name: str
@@ -78,6 +86,7 @@ class LoadedEntity:
     ws: Workspace
     store: OnlineStore
     spec: FeatureSpec
+    plain: PlainModel | None = None
     _plans: dict[tuple[tuple[str, str], ...], InputPlan] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -97,7 +106,7 @@ class LoadedEntity:
     @property
     def outputs(self) -> bool:
         """Whether answers are features (``{"outputs": ...}``) rather than predictions."""
-        return self.model is None
+        return self.model is None and self.plain is None
 
     def feature_tables(self) -> list[str]:
         """Feature tables the model looks up (each must be published)."""
@@ -151,6 +160,8 @@ class LoadedEntity:
 
     def answer(self, table: pa.Table, params: Mapping[str, Any]) -> Scored:
         """Score ``table`` and split the result into JSON predictions and model input rows."""
+        if self.plain is not None:
+            return Scored(self.plain.predict(table, params), table)
         scored = self.score(table, params)
         if self.model is None:
             names = [c.name for c in self.spec.input_columns if not isinstance(c, SourceColumn)]
@@ -188,7 +199,16 @@ def load_entity(ws: Workspace, store: OnlineStore, name: str, target: Target) ->
         full = ws.tables.resolve(target.model).full
         return LoadedEntity(name, full, 0, None, InputSchema.from_spec(spec), ws, store, spec)
     model_name, version = Registry(ws).resolve_uri(target.uri)
-    model = load(ws.settings, target.versioned(version))
+    try:
+        model = load(ws.settings, target.versioned(version))
+    except ModelLayoutError:
+        from lakeforge.models.plain_model import load_plain
+
+        plain = load_plain(ws.settings, target.versioned(version))
+        schema = InputSchema(plain.fields, plain.required)
+        return LoadedEntity(
+            name, model_name, version, None, schema, ws, store, FeatureSpec(()), plain
+        )
     schema = InputSchema.from_spec(model.spec)
     return LoadedEntity(name, model_name, version, model, schema, ws, store, model.spec)
 
