@@ -44,7 +44,9 @@ def test_workspace_client_creates_and_queries_an_endpoint(authed: tuple[sw.Serve
         EndpointCoreConfigInput,
         EndpointStateConfigUpdate,
         EndpointStateReady,
+        Route,
         ServedEntityInput,
+        TrafficConfig,
     )
 
     served, token = authed
@@ -72,6 +74,29 @@ def test_workspace_client_creates_and_queries_an_endpoint(authed: tuple[sw.Serve
     answer = client.serving_endpoints.query(name="sdk-churn", dataframe_records=sw.records(keys))
     assert answer.predictions is not None and len(answer.predictions) == 3
     assert answer.served_model_name == f"{sw.MODEL.replace('.', '_')}-1"
+    routes = TrafficConfig(
+        routes=[
+            Route(served_entity_name="one", traffic_percentage=50),
+            Route(served_entity_name="two", traffic_percentage=50),
+        ]
+    )
+    updated = client.serving_endpoints.update_config_and_wait(
+        name="sdk-churn",
+        served_entities=[
+            ServedEntityInput(name="one", entity_name=sw.MODEL, entity_version="1"),
+            ServedEntityInput(name="two", entity_name=sw.MODEL, entity_version="2"),
+        ],
+        traffic_config=routes,
+    )
+    assert updated.config is not None and updated.config.served_entities is not None
+    assert [e.name for e in updated.config.served_entities] == ["one", "two"]
+    answered = {
+        client.serving_endpoints.query(
+            name="sdk-churn", dataframe_records=sw.records(keys)
+        ).served_model_name
+        for _ in range(4)
+    }
+    assert answered == {"one", "two"}
     client.serving_endpoints.delete("sdk-churn")
     assert "sdk-churn" not in [e.name for e in client.serving_endpoints.list()]
 
