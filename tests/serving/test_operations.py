@@ -161,3 +161,45 @@ def test_metrics_and_openapi(served: sw.Served) -> None:
 def test_health(served: sw.Served) -> None:
     status, _, body = served.request("GET", "/health")
     assert (status, body) == (200, {"status": "OK"})
+
+
+def test_ai_gateway_and_tags_routes(served: sw.Served) -> None:
+    ws = Workspace.open(served.ws_path)
+    try:
+        ws.schemas.create("main", "gateway")
+    finally:
+        ws.close()
+    assert served.request("POST", BASE, sw.endpoint_body("gated", ("g", "1", 100)))[0] == 200
+    served.wait_ready("gated")
+    table = {"catalog_name": "main", "schema_name": "gateway", "table_name_prefix": "gated"}
+    status, _, body = served.request(
+        "PUT", f"{BASE}/gated/ai-gateway", {"inference_table_config": table}
+    )
+    assert status == 200 and body["inference_table_config"]["table_name_prefix"] == "gated"
+    status, _, body = served.request("PUT", f"{BASE}/gated/ai-gateway", {"guardrails": {"x": 1}})
+    assert status == 400 and "guardrails" in body["message"]
+    done = served.wait_ready("gated")
+    assert done["ai_gateway"]["inference_table_config"]["schema_name"] == "gateway"
+    query = {"dataframe_records": sw.records(sw.keys_frame([1]))}
+    assert served.request("POST", "/serving-endpoints/gated/invocations", query)[0] == 200
+    status, _, body = served.request(
+        "PATCH", f"{BASE}/gated/tags", {"add_tags": [{"key": "team", "value": "growth"}]}
+    )
+    assert (status, body) == (200, {"tags": [{"key": "team", "value": "growth"}]})
+    status, _, body = served.request("PATCH", f"{BASE}/gated/tags", {"delete_tags": ["team"]})
+    assert (status, body) == (200, {"tags": []})
+    ws = Workspace.open(served.ws_path)
+    deadline = time.monotonic() + 20
+    try:
+        while True:
+            try:
+                rows = ws.table("main.gateway.gated_payload", kind="pandas")
+            except Exception:  # not created/written yet
+                rows = None
+            if rows is not None and len(rows) == 1:
+                break
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+    finally:
+        ws.close()
+    assert rows["served_entity_id"].tolist() == ["g"]

@@ -114,6 +114,8 @@ def build_app(state: ServerState) -> Starlette:
         Route(base + "/{name}", api.delete, methods=["DELETE"]),
         Route(base + "/{name}/config", api.update_config, methods=["PUT"]),
         Route(base + "/{name}/metrics", api.metrics, methods=["GET"]),
+        Route(base + "/{name}/ai-gateway", api.ai_gateway, methods=["PUT"]),
+        Route(base + "/{name}/tags", api.tags, methods=["PATCH"]),
         Route(base + "/{name}/openapi", api.openapi, methods=["GET"]),
         Route(base + "/{name}/served-models/{served}/logs", api.logs, methods=["GET"]),
         Route(base + "/{name}/served-models/{served}/build-logs", api.logs, methods=["GET"]),

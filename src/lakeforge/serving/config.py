@@ -106,9 +106,14 @@ class EndpointConfigInput(_Shape):
 
 
 class AiGatewayInput(_Shape):
-    """``ai_gateway``: only the inference table is implemented locally."""
+    """``ai_gateway``: only the inference table is implemented locally (the other features
+    are accepted empty, so SDK bodies validate)."""
 
     inference_table_config: TableConfigInput | None = None
+    usage_tracking_config: dict[str, Any] | None = None
+    guardrails: dict[str, Any] | None = None
+    rate_limits: list[dict[str, Any]] | None = None
+    fallback_config: dict[str, Any] | None = None
 
 
 class TagInput(_Shape):
@@ -174,6 +179,18 @@ def parse_config(body: Any) -> EndpointConfigInput:
         return EndpointConfigInput.model_validate(body)
     except PydanticError as exc:
         raise _pydantic_problem(exc, "endpoint config") from None
+
+
+def parse_ai_gateway(body: Any) -> AiGatewayInput:
+    """Validate an ``ai_gateway`` object.
+
+    Raises:
+        ValidationError: Naming the field path, the problem and the value.
+    """
+    try:
+        return AiGatewayInput.model_validate(body)
+    except PydanticError as exc:
+        raise _pydantic_problem(exc, "ai_gateway") from None
 
 
 def check_endpoint_name(name: str) -> str:

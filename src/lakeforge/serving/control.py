@@ -131,6 +131,77 @@ def update_config(ws: Workspace, name: str, body: Any, *, ai_gateway: Any = None
     )
 
 
+def put_ai_gateway(ws: Workspace, name: str, body: Any) -> EndpointRecord:
+    """Set the endpoint's AI-gateway inference table (a config change deployed like others).
+
+    Raises:
+        ValidationError: Features other than the inference table, or a bad table config.
+        ConflictError: A config update is in progress, or the endpoint has no config yet.
+    """
+    if not isinstance(body, Mapping):
+        raise ValidationError("ai-gateway body must be an object", "send {inference_table_config}")
+    unsupported = sorted(k for k, v in body.items() if k != "inference_table_config" and v)
+    if unsupported:
+        raise ValidationError(
+            f"ai-gateway features {unsupported} are not available locally",
+            "send only inference_table_config (usage tracking, guardrails, rate limits and "
+            "fallbacks are not implemented)",
+        )
+    record = ws.metadata.endpoints.get(name)
+    current = record.config or record.pending_config
+    if current is None or record.state.get("config_update") == IN_PROGRESS:
+        raise ConflictError(
+            name,
+            "has a config update in progress",
+            "wait until state.config_update is NOT_UPDATING, then set the ai-gateway again",
+        )
+    gateway = cfg.parse_ai_gateway(body)
+    config = {
+        "served_entities": [_entity_input(e) for e in current["served_entities"]],
+        "traffic_config": current["traffic_config"],
+        "auto_capture_config": current.get("auto_capture_config"),
+    }
+    return update_config(ws, name, config, ai_gateway=gateway)
+
+
+def _entity_input(entity: Mapping[str, Any]) -> dict[str, Any]:
+    """A normalized served entity back in request form."""
+    version = entity.get("entity_version") or entity.get("alias")
+    return {
+        "name": entity["name"],
+        "entity_name": entity["entity_name"],
+        **({"entity_version": version} if version else {}),
+        "workload_size": entity["workload_size"],
+        "scale_to_zero_enabled": entity["scale_to_zero_enabled"],
+        "max_provisioned_concurrency": entity["max_concurrency"],
+        **({"environment_vars": entity["environment_vars"]} if entity["environment_vars"] else {}),
+    }
+
+
+def patch_tags(ws: Workspace, name: str, body: Any) -> list[dict[str, str]]:
+    """Add and delete endpoint tags (``{add_tags: [{key, value}], delete_tags: [key]}``).
+
+    Raises:
+        ValidationError: A malformed body.
+    """
+    if not isinstance(body, Mapping):
+        raise ValidationError("tags body must be an object", "send {add_tags, delete_tags}")
+    add = body.get("add_tags") or []
+    delete = body.get("delete_tags") or []
+    if not isinstance(add, list) or not all(isinstance(t, Mapping) and "key" in t for t in add):
+        raise ValidationError("add_tags must be a list of {key, value}", "fix add_tags")
+    if not isinstance(delete, list) or not all(isinstance(k, str) for k in delete):
+        raise ValidationError("delete_tags must be a list of keys", "fix delete_tags")
+    record = ws.metadata.endpoints.get(name)
+    tags = {t["key"]: t.get("value", "") for t in record.tags}
+    tags.update({str(t["key"]): str(t.get("value") or "") for t in add})
+    for key in delete:
+        tags.pop(key, None)
+    merged = [{"key": k, "value": v} for k, v in tags.items()]
+    ws.metadata.endpoints.update(name, tags=merged)
+    return merged
+
+
 def deploy_endpoint(ws: Workspace, body: Any, creator: str) -> tuple[EndpointRecord, str]:
     """Create the endpoint, or update its config when it exists and differs (idempotent).
 

@@ -125,6 +125,28 @@ class ControlApi:
 
         return await self._guard(request, work)
 
+    async def ai_gateway(self, request: Request) -> Response:
+        async def work(principal: Principal) -> Response:
+            name = request.path_params["name"]
+            await self._record(principal, name, "CAN_MANAGE", "update")
+            body = await _json_body(request)
+            record = await run_in_threadpool(control.put_ai_gateway, self.state.ws, name, body)
+            self._changed()
+            gateway = (record.pending_config or {}).get("inference_table_config")
+            return json_response({"inference_table_config": gateway or {"enabled": False}})
+
+        return await self._guard(request, work)
+
+    async def tags(self, request: Request) -> Response:
+        async def work(principal: Principal) -> Response:
+            name = request.path_params["name"]
+            await self._record(principal, name, "CAN_MANAGE", "tag")
+            body = await _json_body(request)
+            tags = await run_in_threadpool(control.patch_tags, self.state.ws, name, body)
+            return json_response({"tags": tags})
+
+        return await self._guard(request, work)
+
     async def metrics(self, request: Request) -> Response:
         async def work(principal: Principal) -> Response:
             name = request.path_params["name"]

@@ -85,6 +85,8 @@ _ROUTES = {
     "/api/2.0/serving-endpoints/{name}/config": ("put", "Replace an endpoint's config"),
     "/api/2.0/serving-endpoints/{name}/metrics": ("get", "An endpoint's metrics"),
     "/api/2.0/serving-endpoints/{name}/openapi": ("get", "An endpoint's request schema"),
+    "/api/2.0/serving-endpoints/{name}/ai-gateway": ("put", "Set the inference table"),
+    "/api/2.0/serving-endpoints/{name}/tags": ("patch", "Add and delete tags"),
     "/api/2.0/permissions/serving-endpoints/{id}": ("get|put|patch", "Endpoint permissions"),
     "/serving-endpoints/{name}/invocations": ("post", "Score with the traffic split"),
     "/serving-endpoints/{name}/served-models/{served}/invocations": (
