@@ -177,10 +177,18 @@ def _function_type(info: FunctionInfo) -> pa.DataType:
     return parse_type(info.return_type)
 
 
-def spec_columns(ordered: Sequence[tuple[Item, int]]) -> list[FeatureColumn | FunctionColumn]:
-    """Feature-spec columns for resolved lookups/functions."""
+def spec_columns(
+    items: Sequence[Item], ordered: Sequence[tuple[Item, int]]
+) -> list[FeatureColumn | FunctionColumn]:
+    """Feature-spec columns for resolved lookups/functions, in spec order (reference): lookup
+    features, then on-demand features, each in the order given in ``items``; ``ordered`` (from
+    :func:`order_items`, dependencies first) gives each its topological level."""
+    position = {id(item): index for index, item in enumerate(items)}
+    in_spec_order = sorted(
+        ordered, key=lambda pair: (isinstance(pair[0], FunctionPlan), position[id(pair[0])])
+    )
     columns: list[FeatureColumn | FunctionColumn] = []
-    for item, depth in ordered:
+    for item, depth in in_spec_order:
         if isinstance(item, LookupPlan):
             ts = item.lookup.timestamp_lookup_key
             for feature, output in item.outputs:
@@ -208,6 +216,11 @@ def spec_columns(ordered: Sequence[tuple[Item, int]]) -> list[FeatureColumn | Fu
                 )
             )
     return columns
+
+
+def function_names(ordered: Sequence[tuple[Item, int]]) -> tuple[str, ...]:
+    """The functions a spec uses (its ``input_functions``), each once, in execution order."""
+    return tuple(dict.fromkeys(i.info.name.full for i, _ in ordered if isinstance(i, FunctionPlan)))
 
 
 def function_output(function: Any, info: FunctionInfo) -> str:

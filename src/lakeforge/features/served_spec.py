@@ -22,7 +22,7 @@ import pyarrow as pa
 from lakeforge.catalog.records import FunctionInfo
 from lakeforge.errors import ValidationError
 from lakeforge.features import resolution
-from lakeforge.features.resolution import FunctionPlan, Item, LookupPlan
+from lakeforge.features.resolution import Item, LookupPlan
 from lakeforge.features.spec import FeatureSpec, SourceColumn
 from lakeforge.tables.types import parse_type, type_name
 
@@ -68,11 +68,7 @@ def build_feature_spec(
     items, tables = bind_features(ws, features)
     source = _source_types(items)
     ordered = resolution.order_items(items, source)
-    position = {id(item): index for index, item in enumerate(items)}
-    in_spec_order = sorted(
-        ordered, key=lambda pair: (isinstance(pair[0], FunctionPlan), position[id(pair[0])])
-    )
-    columns = resolution.spec_columns(in_spec_order)
+    columns = resolution.spec_columns(items, ordered)
     excluded = set(exclude_columns)
     unknown = sorted(excluded - {c.name for c in columns} - set(source))
     if unknown:
@@ -86,9 +82,7 @@ def build_feature_spec(
             *(replace(c, include=c.name not in excluded) for c in columns),
         ),
         input_tables=tuple(tables),
-        input_functions=tuple(
-            dict.fromkeys(i.info.name.full for i, _ in ordered if isinstance(i, FunctionPlan))
-        ),
+        input_functions=resolution.function_names(ordered),
     )
 
 

@@ -213,18 +213,12 @@ def create_training_set(
     if labels and label_policy is not None:
         table, label_report = prepare_label(table, labels, label_policy)
         report.extend(str(line) for line in label_report)
-    # Spec order (reference): source columns, lookup features, then on-demand features, each
-    # in the order given; execution follows `ordered` (dependencies first).
-    position = {id(item): index for index, item in enumerate(items)}
-    in_spec_order = sorted(
-        ordered, key=lambda pair: (isinstance(pair[0], FunctionPlan), position[id(pair[0])])
-    )
+    # Spec order (reference): source columns, then the features in spec order; execution
+    # follows `ordered` (dependencies first).
     spec = FeatureSpec(
-        input_columns=(*source_columns, *resolution.spec_columns(in_spec_order)),
+        input_columns=(*source_columns, *resolution.spec_columns(items, ordered)),
         input_tables=tuple(tables),
-        input_functions=tuple(
-            dict.fromkeys(i.info.name.full for i, _ in ordered if isinstance(i, FunctionPlan))
-        ),
+        input_functions=resolution.function_names(ordered),
     )
     versions = {i.table.name.full: i.version for i, _ in ordered if isinstance(i, LookupPlan)}
     executor = FeatureExecutor(ws, ordered)
