@@ -432,6 +432,7 @@ def in_process(world: World, keys: Sequence[int]) -> tuple[list[Row], dict[int, 
     import pyarrow as pa
 
     from lakeforge.models.feature_model import load
+    from lakeforge.models.registry import Registry
     from lakeforge.online.store import OnlineStore
     from lakeforge.serving.entity import Target as EntityTarget
     from lakeforge.serving.entity import load_entity
@@ -450,7 +451,7 @@ def in_process(world: World, keys: Sequence[int]) -> tuple[list[Row], dict[int, 
             table = pa.table({KEY: pa.array([k], pa.int64())})
             return m.score_online(store, plan, table)
 
-        entity = load_entity(ws, store, "gbm", EntityTarget(MODEL, 1))
+        entity = load_entity(ws, store, Registry(ws), "gbm", EntityTarget(MODEL, 1))
         bodies = {k: lakeforge_body(k) for k in keys}
 
         def server_path(k: int) -> Any:
@@ -489,6 +490,7 @@ def profile_server_path(world: World, keys: Sequence[int], top: int) -> None:
     import cProfile
     import pstats
 
+    from lakeforge.models.registry import Registry
     from lakeforge.online.store import OnlineStore
     from lakeforge.serving.entity import Target as EntityTarget
     from lakeforge.serving.entity import load_entity
@@ -498,7 +500,7 @@ def profile_server_path(world: World, keys: Sequence[int], top: int) -> None:
     ws = Workspace.open(world.ws_path)
     try:
         store = OnlineStore(ws.settings.online_db)
-        entity = load_entity(ws, store, "gbm", EntityTarget(MODEL, 1))
+        entity = load_entity(ws, store, Registry(ws), "gbm", EntityTarget(MODEL, 1))
         bodies = [lakeforge_body(k) for k in keys]
         for body in bodies[:100]:
             inv = parse(body, "application/json", entity.schema)

@@ -173,7 +173,7 @@ class FeatureModel:
                 else self.raw_model.predict(frame)
             )
         except Exception as exc:  # noqa: BLE001 - any learner failure becomes a lakeforge error
-            cause = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
+            cause = failure_cause(exc)
             bad = non_finite_columns(model_input)
             if bad:
                 raise _missing_values_error(self.learner, bad, cause) from None
@@ -191,6 +191,12 @@ def _missing_values_error(
         "give the FeatureLookup default_values for these features, fill the columns before "
         "scoring, or train a learner that takes missing values (HistGradientBoosting, LightGBM)",
     )
+
+
+def failure_cause(exc: BaseException) -> str:
+    """A learner's exception in one line: its type and the first line of its message."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
 
 
 def non_finite_columns(table: pa.Table) -> dict[str, int]:

@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from lakeforge.errors import ScoringError, ValidationError
+from lakeforge.models.feature_model import failure_cause
 from lakeforge.settings import Settings
 
 _TYPES = {
@@ -60,8 +61,7 @@ class PlainModel:
                 else self.raw_model.predict(frame)
             )
         except Exception as exc:  # noqa: BLE001 - any learner failure becomes a lakeforge error
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            raise ScoringError(self.location, f"{type(exc).__name__}: {first}") from None
+            raise ScoringError(self.location, failure_cause(exc)) from None
         return _json_values(raw)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticError
@@ -26,6 +26,7 @@ from lakeforge.yaml_file import yaml_path
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,63}")
 WORKLOAD_CONCURRENCY = {"Small": 4, "Medium": 16, "Large": 64}
 MAX_ENTITIES = 15
+S = TypeVar("S", bound=BaseModel)
 LEVELS = ("CAN_VIEW", "CAN_QUERY", "CAN_MANAGE")
 
 
@@ -147,21 +148,24 @@ def _pydantic_problem(error: PydanticError, where: str) -> ValidationError:
     )
 
 
+def _validated(shape: type[S], body: Any, where: str, example: str | None) -> S:
+    """``body`` as ``shape``; with ``example``, a non-mapping body is refused first."""
+    if example is not None and not isinstance(body, Mapping):
+        raise ValidationError(f"{where} must be an object, got {type(body).__name__}", example)
+    try:
+        return shape.model_validate(body)
+    except PydanticError as exc:
+        raise _pydantic_problem(exc, where) from None
+
+
 def parse_create(body: Any) -> CreateEndpointInput:
     """Validate a create body (a mapping).
 
     Raises:
         ValidationError: Naming the field path, the problem and the value.
     """
-    if not isinstance(body, Mapping):
-        raise ValidationError(
-            f"endpoint definition must be an object, got {type(body).__name__}",
-            'send {"name": ..., "config": {"served_entities": [...]}}',
-        )
-    try:
-        return CreateEndpointInput.model_validate(body)
-    except PydanticError as exc:
-        raise _pydantic_problem(exc, "endpoint definition") from None
+    example = 'send {"name": ..., "config": {"served_entities": [...]}}'
+    return _validated(CreateEndpointInput, body, "endpoint definition", example)
 
 
 def parse_config(body: Any) -> EndpointConfigInput:
@@ -170,15 +174,8 @@ def parse_config(body: Any) -> EndpointConfigInput:
     Raises:
         ValidationError: Naming the field path, the problem and the value.
     """
-    if not isinstance(body, Mapping):
-        raise ValidationError(
-            f"endpoint config must be an object, got {type(body).__name__}",
-            'send {"served_entities": [...], "traffic_config": {...}}',
-        )
-    try:
-        return EndpointConfigInput.model_validate(body)
-    except PydanticError as exc:
-        raise _pydantic_problem(exc, "endpoint config") from None
+    example = 'send {"served_entities": [...], "traffic_config": {...}}'
+    return _validated(EndpointConfigInput, body, "endpoint config", example)
 
 
 def parse_ai_gateway(body: Any) -> AiGatewayInput:
@@ -187,10 +184,7 @@ def parse_ai_gateway(body: Any) -> AiGatewayInput:
     Raises:
         ValidationError: Naming the field path, the problem and the value.
     """
-    try:
-        return AiGatewayInput.model_validate(body)
-    except PydanticError as exc:
-        raise _pydantic_problem(exc, "ai_gateway") from None
+    return _validated(AiGatewayInput, body, "ai_gateway", None)
 
 
 def check_endpoint_name(name: str) -> str:

@@ -35,6 +35,7 @@ from lakeforge.serving.routing import TrafficRouter
 
 if TYPE_CHECKING:
     from lakeforge.catalog.endpoint_repo import EndpointRecord
+    from lakeforge.models.registry import Registry
     from lakeforge.online.store import OnlineStore
     from lakeforge.tables.workspace import Workspace
 
@@ -113,10 +114,20 @@ class DeploymentManager:
         self.queue_factor = queue_factor
         self.poll_interval = poll_interval
         self.live: dict[str, LiveEndpoint] = {}
+        self._registry: Registry | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.cycles = 0
+
+    @property
+    def registry(self) -> Registry:
+        """One registry client for every resolve and load (created on first use)."""
+        if self._registry is None:
+            from lakeforge.models.registry import Registry
+
+            self._registry = Registry(self.ws)
+        return self._registry
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -189,7 +200,7 @@ class DeploymentManager:
             try:
                 reuse = live.slots.get(name) if live else None
                 entity = self._reusable(reuse, target) or load_entity(
-                    self.ws, self.store, name, target
+                    self.ws, self.store, self.registry, name, target
                 )
                 entity.check_ready()
             except Exception as exc:
@@ -211,12 +222,11 @@ class DeploymentManager:
             return None
         if target.is_feature_spec:
             return None  # cheap to rebuild; picks up a replaced spec
-        if target.alias is not None:
-            from lakeforge.serving.entity import resolve
-
-            if resolve(self.ws, target)[1] != slot.entity.version:
-                return None
-        return slot.entity
+        moved = (
+            target.alias is not None
+            and self.registry.resolve_uri(target.uri)[1] != slot.entity.version
+        )
+        return None if moved else slot.entity
 
     def _deploy(
         self, record: EndpointRecord, config: dict[str, Any], version: int, *, pending: bool
@@ -286,16 +296,14 @@ class DeploymentManager:
             log.info("endpoint %s changed while deploying; the next cycle catches up", record.name)
 
     def _follow_aliases(self, live: LiveEndpoint) -> None:
-        from lakeforge.serving.entity import resolve
-
         for slot in live.slots.values():
             if slot.target.alias is None:
                 continue
             try:
-                _, version = resolve(self.ws, slot.target)
+                _, version = self.registry.resolve_uri(slot.target.uri)
                 if version == slot.entity.version:
                     continue
-                entity = load_entity(self.ws, self.store, slot.name, slot.target)
+                entity = load_entity(self.ws, self.store, self.registry, slot.name, slot.target)
                 entity.check_ready()
             except LakeforgeError as exc:
                 log.warning("endpoint %s: alias of %s not followed: %s", live.name, slot.name, exc)

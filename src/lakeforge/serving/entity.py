@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from lakeforge.models.feature_inputs import InputPlan
     from lakeforge.models.feature_model import FeatureModel
     from lakeforge.models.plain_model import PlainModel
+    from lakeforge.models.registry import Registry
     from lakeforge.online.store import OnlineStore
     from lakeforge.tables.workspace import Workspace
 
@@ -168,23 +169,28 @@ class LoadedEntity:
             included = [c.name for c in self.spec.input_columns if c.include and c.name in names]
             features = scored.select(included)
             return Scored(_json_safe(features).to_pylist(), features)
-        predictions = scored.column(PREDICTION)
-        if pa.types.is_floating(predictions.type) and pc.any(pc.is_nan(predictions)).as_py():
-            predictions = pc.if_else(pc.is_nan(predictions), None, predictions)
+        predictions = _nan_to_null(scored.column(PREDICTION))
         features = scored.select(self.spec.column_names())
         return Scored(predictions.to_pylist(), features)
 
 
+def _nan_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A float column's NaNs as nulls (JSON has no NaN); other columns unchanged."""
+    if pa.types.is_floating(column.type) and pc.any(pc.is_nan(column)).as_py():
+        return pc.if_else(pc.is_nan(column), None, column)
+    return column
+
+
 def _json_safe(table: pa.Table) -> pa.Table:
-    """NaN floats as nulls (JSON has no NaN)."""
+    """Every float column's NaNs as nulls."""
     for index, field_ in enumerate(table.schema):
-        if pa.types.is_floating(field_.type):
-            column = table.column(index)
-            table = table.set_column(index, field_, pc.if_else(pc.is_nan(column), None, column))
+        table = table.set_column(index, field_, _nan_to_null(table.column(index)))
     return table
 
 
-def load_entity(ws: Workspace, store: OnlineStore, name: str, target: Target) -> LoadedEntity:
+def load_entity(
+    ws: Workspace, store: OnlineStore, registry: Registry, name: str, target: Target
+) -> LoadedEntity:
     """Resolve ``target`` in the registry and load that version.
 
     Raises:
@@ -192,13 +198,12 @@ def load_entity(ws: Workspace, store: OnlineStore, name: str, target: Target) ->
         ModelLayoutError: The version is not a feature model.
     """
     from lakeforge.models.feature_model import load
-    from lakeforge.models.registry import Registry
 
     if target.is_feature_spec:
         spec = feature_spec(ws, target.model)
         full = ws.tables.resolve(target.model).full
         return LoadedEntity(name, full, 0, None, InputSchema.from_spec(spec), ws, store, spec)
-    model_name, version = Registry(ws).resolve_uri(target.uri)
+    model_name, version = registry.resolve_uri(target.uri)
     try:
         model = load(ws.settings, target.versioned(version))
     except ModelLayoutError:
@@ -231,11 +236,4 @@ def feature_spec(ws: Workspace, name: str) -> FeatureSpec:
     return spec
 
 
-def resolve(ws: Workspace, target: Target) -> tuple[str, int]:
-    """(registered model name, version) a target points at now."""
-    from lakeforge.models.registry import Registry
-
-    return Registry(ws).resolve_uri(target.uri)
-
-
-__all__ = ["LoadedEntity", "Scored", "Target", "load_entity", "resolve"]
+__all__ = ["LoadedEntity", "Scored", "Target", "load_entity"]
