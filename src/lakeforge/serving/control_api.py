@@ -84,13 +84,12 @@ class ControlApi:
 
     async def list(self, request: Request) -> Response:
         async def work(principal: Principal) -> Response:
-            records = await run_in_threadpool(self.state.ws.metadata.endpoints.list)
-            shown = []
-            for record in records:
-                level = await run_in_threadpool(self._level, principal, record)
-                if level is not None:
-                    shown.append(control.render(record, permission_level=level))
-            return json_response({"endpoints": shown})
+            def visible() -> list[dict[str, Any]]:
+                records = self.state.ws.metadata.endpoints.list()
+                levels = [(r, self._level(principal, r)) for r in records]
+                return [control.render(r, permission_level=lvl) for r, lvl in levels if lvl]
+
+            return json_response({"endpoints": await run_in_threadpool(visible)})
 
         return await self._guard(request, work)
 

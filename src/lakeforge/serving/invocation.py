@@ -26,7 +26,7 @@ from lakeforge.errors import (
     PayloadTooLargeError,
 )
 from lakeforge.serving.capture import Record, now
-from lakeforge.serving.payload import JSON_TYPE, Invocation, media_type, parse
+from lakeforge.serving.payload import PARQUET_TYPE, Invocation, media_type, parse
 from lakeforge.serving.responses import error_response, json_response
 
 if TYPE_CHECKING:
@@ -125,9 +125,8 @@ def _capture(
 ) -> None:
     if live is None or live.capture is None or slot is None:
         return
-    text_body = call.body is not None and (call.kind or JSON_TYPE).split(";")[0] != (
-        "application/vnd.apache.parquet"
-    )
+    # the body is only read once its content type passed media_type, so this cannot raise
+    text_body = call.body is not None and media_type(call.kind) != PARQUET_TYPE
     state.capture.add(
         live.capture,
         Record(
