@@ -114,6 +114,19 @@ def test_init_is_idempotent_and_lakeforge_home_is_used(
     assert lakeforge.table("t", kind="arrow").to_pylist() == [{"x": 1}]
 
 
-def test_top_level_without_workspace_explains_how_to_create_one(tmp_path: Path) -> None:
+def test_top_level_refuses_a_non_empty_directory_that_is_no_workspace(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "orders.csv").write_text("id\n1\n")
     with pytest.raises(WorkspaceError, match="lakeforge init"):
-        lakeforge.sql("SELECT 1", workspace=tmp_path / "missing")
+        lakeforge.sql("SELECT 1", workspace=folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["orders.csv"]
+
+
+def test_top_level_creates_a_missing_workspace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert lakeforge.sql("SELECT 1 AS x", workspace=tmp_path / "new")["x"].tolist() == [1]
+    err = capsys.readouterr().err
+    assert err.count("created workspace") == 1 and str(tmp_path / "new") in err
+    assert (tmp_path / "new" / "lakeforge.toml").is_file()

@@ -137,10 +137,24 @@ def test_clean_reports_removed_files(cws: Path) -> None:
     assert not stray.exists()
 
 
-def test_uninitialized_workspace_points_to_init(tmp_path: Path) -> None:
-    code, out = cli(tmp_path / "nothing", "catalogs", "list")
+def test_non_workspace_directory_points_to_init(tmp_path: Path) -> None:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not a workspace")
+    code, out = cli(folder, "catalogs", "list")
     assert code == exit_codes.CONFIGURATION
     assert "lakeforge init" in out
+    assert not (folder / "lakeforge.toml").exists()
+
+
+def test_missing_workspace_is_created_on_first_use(tmp_path: Path) -> None:
+    root = tmp_path / "nothing"
+    command = [sys.executable, "-m", "lakeforge", "-w", str(root), "catalogs", "list", "--json"]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert [c["name"] for c in json.loads(proc.stdout)] == ["main"]
+    assert proc.stderr.strip() == f"lakeforge: created workspace {root} (first use)"
+    assert (root / "lakeforge.toml").is_file()
 
 
 def test_exit_code_mapping() -> None:
@@ -154,13 +168,14 @@ def test_exit_code_mapping() -> None:
 
 
 def test_real_process_json_error_on_stderr(tmp_path: Path) -> None:
+    (tmp_path / "data.csv").write_text("x\n1\n")
     proc = subprocess.run(
         [
             sys.executable,
             "-m",
             "lakeforge",
             "-w",
-            str(tmp_path / "none"),
+            str(tmp_path),  # not empty and not a workspace
             "sql",
             "SELECT 1",
             "--json",

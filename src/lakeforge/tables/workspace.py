@@ -9,10 +9,23 @@
       mlflow.db, mlartifacts/                 MLflow tracking and registry
       online.db             online feature store
       runs/                 job run logs
+
+Every entry point that finds the default workspace (``--workspace``, ``LAKEFORGE_HOME``,
+``./.lakeforge``) creates it on first use when the directory is missing or empty, with one
+notice line on stderr; a non-empty directory that is not a workspace is refused. Creation holds
+a lock file inside the new directory and writes ``lakeforge.toml`` last, so a concurrent first
+use either waits for the creator or finds a complete workspace.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from threading import Lock
 from typing import Any
@@ -23,7 +36,8 @@ from lakeforge.catalog.sql_store import MetadataStore
 from lakeforge.engines.engine import Engine, load_engine
 from lakeforge.errors import WorkspaceError
 from lakeforge.frames import FrameKind, check_kind, from_arrow
-from lakeforge.settings import CONFIG_FILE, Settings, resolve_settings
+from lakeforge.names import parse_schema_name
+from lakeforge.settings import Settings, resolve_settings
 from lakeforge.tables.namespace import drop_catalog, drop_schema
 from lakeforge.tables.query import run_sql, run_sql_batches
 from lakeforge.tables.table_store import TableStore
@@ -35,6 +49,8 @@ _CONFIG_TEMPLATE = """\
 # current_schema = "default"
 # commit_timeout_s = 60
 """
+# Held inside the workspace directory while it is being created (so nothing lands beside it).
+_INIT_LOCK = ".lakeforge-init.lock"
 
 
 class Workspace:
@@ -50,12 +66,7 @@ class Workspace:
 
     def __init__(self, settings: Settings, *, engine: Engine | None = None) -> None:
         if not settings.config_file.is_file():
-            raise WorkspaceError(
-                str(settings.workspace),
-                "is not a lakeforge workspace (no lakeforge.toml)",
-                f"run `lakeforge init {settings.workspace}` or pass --workspace / set "
-                "LAKEFORGE_HOME",
-            )
+            raise _not_a_workspace(settings.workspace)
         self.settings = settings
         self.metadata = MetadataStore(settings.metadata_url, where=str(settings.workspace))
         self.tables = TableStore(settings, self.metadata)
@@ -63,8 +74,36 @@ class Workspace:
 
     @classmethod
     def open(cls, workspace: str | Path | None = None, **overrides: Any) -> Workspace:
-        """Open the workspace found from ``workspace``, ``LAKEFORGE_HOME`` or ``./.lakeforge``."""
-        return cls(resolve_settings(workspace, **overrides))
+        """Open the workspace found from ``workspace``, ``LAKEFORGE_HOME`` or ``./.lakeforge``,
+        creating it first when that directory is missing or empty."""
+        settings = resolve_settings(workspace, **overrides)
+        if ensure_workspace(settings):
+            settings = resolve_settings(workspace, **overrides)
+        return cls(settings)
+
+    def use(self, catalog: str | None = None, schema: str | None = None) -> Settings:
+        """Switch the current catalog and/or schema (``USE CATALOG`` / ``USE SCHEMA``).
+
+        One-part names resolve against them from now on, in every client sharing this
+        workspace object (as in a Spark session). ``schema`` may be ``catalog.schema``; a
+        catalog alone makes ``default`` the current schema, as ``USE CATALOG`` does.
+
+        Raises:
+            NotFoundError: The catalog or schema does not exist.
+        """
+        new_catalog = self.settings.current_catalog
+        new_schema = self.settings.current_schema
+        if catalog is not None:
+            new_catalog, new_schema = self.catalogs.get(catalog).name, "default"
+        if schema is not None:
+            new_catalog, new_schema = parse_schema_name(schema, current_catalog=new_catalog)
+            self.schemas.get(new_catalog, new_schema)
+        settings = dataclasses.replace(
+            self.settings, current_catalog=new_catalog, current_schema=new_schema
+        )
+        self.settings = settings
+        self.tables.settings = settings
+        return settings
 
     @property
     def catalogs(self) -> CatalogRepository:
@@ -113,23 +152,93 @@ class Workspace:
         self.metadata.close()
 
 
-def init_workspace(workspace: str | Path | None = None, **overrides: Any) -> Workspace:
-    """Create (or complete) a workspace and return it opened; safe to run again."""
-    settings = resolve_settings(workspace, **overrides)
+def _not_a_workspace(root: Path) -> WorkspaceError:
+    return WorkspaceError(
+        str(root),
+        "is not a lakeforge workspace (no lakeforge.toml, and the directory is not empty)",
+        f"run `lakeforge init {root}` to make it one, or pass --workspace / set LAKEFORGE_HOME "
+        "to another (missing or empty) directory",
+    )
+
+
+@contextmanager
+def _creation_lock(root: Path) -> Iterator[None]:
+    """Exclusive lock on ``<root>/.lakeforge-init.lock`` (released by the OS if we die)."""
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / _INIT_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _write_config(config: Path) -> None:
+    """Write the config file whole or not at all (its presence marks a complete workspace)."""
+    staging = config.with_name(f".{config.name}.{uuid.uuid4().hex}")
+    staging.write_text(_CONFIG_TEMPLATE)
+    try:
+        os.link(staging, config)  # fails if another creator won; never overwrites a user's file
+    except FileExistsError:
+        pass
+    finally:
+        staging.unlink()
+
+
+def _create(settings: Settings) -> None:
+    """Folders, metadata (current catalog and schema), then the config file, in that order."""
     root = settings.workspace
     if root.exists() and not root.is_dir():
         raise WorkspaceError(str(root), "exists and is not a directory", "choose another path")
-    for folder in (root, settings.warehouse, settings.mlartifacts, settings.runs_dir):
-        folder.mkdir(parents=True, exist_ok=True)
-    config = root / CONFIG_FILE
-    if not config.exists():
-        config.write_text(_CONFIG_TEMPLATE)
-    ws = Workspace(settings)
-    ws.catalogs.create(settings.current_catalog, if_not_exists=True, owner=settings.user)
-    ws.schemas.create(
-        settings.current_catalog, settings.current_schema, if_not_exists=True, owner=settings.user
-    )
-    return ws
+    with _creation_lock(root):  # before anything else lands in the directory
+        for folder in (settings.warehouse, settings.mlartifacts, settings.runs_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        with MetadataStore(settings.metadata_url, where=str(root)) as metadata:
+            metadata.catalogs.create(
+                settings.current_catalog, if_not_exists=True, owner=settings.user
+            )
+            metadata.schemas.create(
+                settings.current_catalog,
+                settings.current_schema,
+                if_not_exists=True,
+                owner=settings.user,
+            )
+        if not settings.config_file.exists():
+            _write_config(settings.config_file)
+
+
+def ensure_workspace(settings: Settings) -> bool:
+    """Create the workspace on first use: when its directory is missing or empty.
+
+    Returns whether this call created it (a notice line then went to stderr).
+
+    Raises:
+        WorkspaceError: The path is a file, or a non-empty directory without lakeforge.toml.
+    """
+    root = settings.workspace
+    if settings.config_file.is_file():
+        return False
+    if root.exists() and not root.is_dir():
+        raise WorkspaceError(str(root), "exists and is not a directory", "choose another path")
+    if root.is_dir() and any(entry.name != _INIT_LOCK for entry in root.iterdir()):
+        if (root / _INIT_LOCK).exists():  # another process may be creating it right now
+            with _creation_lock(root):
+                if settings.config_file.is_file():
+                    return False
+        raise _not_a_workspace(root)
+    with _creation_lock(root):
+        if settings.config_file.is_file():
+            return False  # a concurrent first use created it while we waited
+    _create(settings)
+    print(f"lakeforge: created workspace {root} (first use)", file=sys.stderr)
+    return True
+
+
+def init_workspace(workspace: str | Path | None = None, **overrides: Any) -> Workspace:
+    """Create (or complete) a workspace and return it opened; safe to run again."""
+    settings = resolve_settings(workspace, **overrides)
+    _create(settings)
+    return Workspace(resolve_settings(workspace, **overrides))
 
 
 _OPEN: dict[Settings, Workspace] = {}
@@ -137,9 +246,12 @@ _OPEN_LOCK = Lock()
 
 
 def default_workspace(workspace: str | Path | None = None) -> Workspace:
-    """The workspace for top-level calls, opened once per distinct settings."""
+    """The workspace for top-level calls, opened once per distinct settings (and created on
+    first use when its directory is missing or empty)."""
     settings = resolve_settings(workspace)
     with _OPEN_LOCK:
         if settings not in _OPEN:
+            if ensure_workspace(settings):
+                settings = resolve_settings(workspace)
             _OPEN[settings] = Workspace(settings)
         return _OPEN[settings]
