@@ -299,6 +299,37 @@ def test_script_exit_states_and_logs(ws: Workspace, tmp_path: Path) -> None:
     assert "hello log" in Path(str(final["clean"].log_path)).read_text()
 
 
+def test_notebook_exit_failed_fails_the_task(ws: Workspace, tmp_path: Path) -> None:
+    """Guardrail 3: the reference templates' `dbutils.notebook.exit(f"FAILED: {e}")` is a
+    failure here (the reference records it as success)."""
+    scripts = {
+        "failed.py": "dbutils.notebook.exit('FAILED: no rows for 2024-01-01')\n",
+        "lower.py": "dbutils.notebook.exit('failed')\n",
+        "ok.py": "dbutils.notebook.exit('SUCCESS')\n",
+        "mentions.py": "dbutils.notebook.exit('rows: 3, FAILED: 0')\n",
+        "parent.py": "dbutils.notebook.run('./failed', 60, {})\n",
+    }
+    root = make_bundle(
+        tmp_path / "b",
+        [py(k, f"{k}.py") for k in ("failed", "lower", "ok", "mentions", "parent")],
+        scripts,
+    )
+    record = run(ws, root)
+    final = record.final_tasks()
+    assert states(record) == {
+        "failed": "FAILED",
+        "lower": "FAILED",
+        "ok": "SUCCESS",
+        "mentions": "SUCCESS",
+        "parent": "FAILED",
+    }
+    assert final["failed"].state_message == "FAILED: no rows for 2024-01-01"
+    assert final["failed"].output == "FAILED: no rows for 2024-01-01"
+    assert final["ok"].output == "SUCCESS" and final["ok"].state_message in (None, "")
+    assert "FAILED: no rows for 2024-01-01" in str(final["parent"].state_message)
+    assert record.result_state == "FAILED"
+
+
 def test_bundle_root_is_on_the_import_path(ws: Workspace, tmp_path: Path) -> None:
     root = make_bundle(
         tmp_path / "b",

@@ -22,12 +22,23 @@ TASK_VALUE_LIMIT = 48 * 1024
 _MISSING = object()
 
 
+def is_failure_exit(value: str) -> bool:
+    """True for an exit value that reports a failure: it starts with ``FAILED`` (any case)."""
+    return value.lstrip()[:6].upper() == "FAILED"
+
+
 class NotebookExit(SystemExit):
-    """Raised by ``dbutils.notebook.exit``: ends the script successfully with a value."""
+    """Raised by ``dbutils.notebook.exit``: ends the script with a value.
+
+    A value starting with ``FAILED`` (any case) ends it as a failure — the task is FAILED with
+    the value as its state message, and a script run by hand exits 1 printing it. This differs
+    on purpose from the reference, where such an exit still counts as success (guardrail 3).
+    """
 
     def __init__(self, value: str) -> None:
-        super().__init__(0)
         self.value = value
+        self.failed = is_failure_exit(value)
+        super().__init__(value if self.failed else 0)
 
 
 class Widgets:
@@ -182,7 +193,8 @@ class Notebook:
         self._context = context
 
     def exit(self, value: str) -> None:
-        """End the notebook successfully; ``value`` becomes the task's output."""
+        """End the notebook; ``value`` becomes the task's output. A value starting with
+        ``FAILED`` (any case) fails the task with it as the state message."""
         raise NotebookExit(str(value))
 
     def run(
@@ -230,5 +242,6 @@ __all__ = [
     "NotebookExit",
     "TaskValues",
     "Widgets",
+    "is_failure_exit",
     "load",
 ]

@@ -3,8 +3,9 @@
 Runs one task attempt as the reference would: a notebook or Python file as ``__main__`` with
 ``dbutils`` in its globals (Databricks notebooks use it without importing) and ``sys.argv`` set
 to the task's parameters, or a wheel's entry point by name. Exit status is the verdict:
-0 for success (``dbutils.notebook.exit`` included, its value written to the output file), the
-script's own code for ``sys.exit``, 1 for an exception — whose one-line summary goes to the
+0 for success (``dbutils.notebook.exit`` included, its value written to the output file), 1
+for an exit value starting with ``FAILED`` (also the state message), the script's own code for
+``sys.exit``, 1 for an exception — whose one-line summary goes to the
 error file for the run record and whose traceback goes to the task log.
 """
 
@@ -74,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         _run(context, dbutils)
     except dbutils_module.NotebookExit as done:
         _write(context.output_file, done.value)
+        if done.failed:  # dbutils.notebook.exit("FAILED: ...") fails the task (guardrail 3)
+            _write(context.error_file, done.value)
+            print(done.value, file=sys.stderr)
+            return 1
         return 0
     except SystemExit as exit_:
         code = exit_.code
