@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -173,3 +174,47 @@ def test_workspace_table_rejects_unknown_kind(ws: Workspace) -> None:
     three_versions(ws)
     with pytest.raises(ValidationError, match="unknown DataFrame kind"):
         ws.table("t", kind="numpy")  # type: ignore[arg-type]
+
+
+def test_local_tables_are_read_through_arrows_native_file_system(ws: Workspace) -> None:
+    """Python file objects (deltalake's default handler) abort short scripts at exit."""
+    from pyarrow import fs
+
+    from lakeforge.tables import reader
+
+    ws.tables.create("t", data=pa.table({"x": [1, 2, 3]}))
+    ws.tables.append("t", pa.table({"x": [4]}))
+    data = reader.dataset(ws.tables.snapshot("t"))
+    assert not isinstance(data.filesystem, fs.PyFileSystem)
+    assert sorted(data.to_table().column("x").to_pylist()) == [1, 2, 3, 4]
+
+
+_SHORT_SCRIPT = """
+import sys
+import pandas as pd
+from lakeforge.feature_engineering import FeatureEngineeringClient
+fe = FeatureEngineeringClient(workspace=sys.argv[1])
+df = pd.DataFrame({"id": [1, 2, 3], "v": [1.0, 2.0, 3.0]})
+fe.create_table(name="main.default.f", primary_keys=["id"], df=df, description="d")
+fe.get_table(name="main.default.f")
+print(len(fe.read_table(name="main.default.f")))
+"""
+
+
+@pytest.mark.slow
+def test_short_scripts_exit_cleanly(tmp_path: Path) -> None:
+    """Before the native file system, about 1 run in 3 ended in SIGABRT at interpreter exit."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "short.py"
+    script.write_text(_SHORT_SCRIPT)
+    for round_ in range(8):
+        done = subprocess.run(
+            [sys.executable, str(script), str(tmp_path / f"ws{round_}")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert (done.returncode, done.stdout.strip()) == (0, "3"), done.stderr
