@@ -8,7 +8,9 @@ it repeatedly, each call after one warm-up (imports and store creation excluded)
 - mlflow:    ``mlflow.sklearn.log_model(model, name="model")`` with its defaults (requirements
   inferred from the model, which MLflow does in a subprocess).
 
-Both log to the same workspace tracking store (SQLite + local artifacts). Example:
+Both log to the same temporary workspace (its SQLite store and ``mlartifacts/``): creating the
+feature client points MLflow there, so the plain MLflow calls land there too, and the script
+fails if anything was written to ``./mlruns`` or ``./mlflow.db``. Example:
 
     python bench/log_model.py --runs 10
 """
@@ -50,6 +52,7 @@ def main() -> None:
     import lakeforge
     from lakeforge.feature_engineering import FeatureEngineeringClient, FeatureLookup
 
+    stray = [p for p in (Path("mlruns"), Path("mlflow.db")) if not p.exists()]
     with tempfile.TemporaryDirectory() as tmp:
         lakeforge.init(Path(tmp) / "ws").close()
         fe = FeatureEngineeringClient(workspace=Path(tmp) / "ws")
@@ -97,8 +100,11 @@ def main() -> None:
                 return mlflow.sklearn.log_model(model, name="model")
 
         results = {"lakeforge": _timed(log_lakeforge, args.runs)}
-        mlflow.set_experiment("/bench/log_model_mlflow")  # the workspace store lakeforge set up
+        mlflow.set_experiment("/bench/log_model_mlflow")  # the temporary workspace's store
         results["mlflow"] = _timed(log_mlflow, args.runs)
+    written = [str(p) for p in stray if p.exists()]
+    if written:
+        raise SystemExit(f"MLflow wrote outside the temporary workspace: {written}")
 
     print(f"\nsmall sklearn LogisticRegression, {args.runs} timed calls each after one warm-up")
     print(f"{'method':<10} {'min s':>7} {'median s':>9} {'max s':>7}")

@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 
 from lakeforge.errors import ConfigurationError
-from lakeforge.settings import CONFIG_FILE, Settings, find_workspace, resolve_settings
+from lakeforge.settings import (
+    CONFIG_FILE,
+    Settings,
+    find_workspace,
+    mlflow_environment,
+    resolve_settings,
+    task_environment,
+    workspace_from_mlflow_uri,
+    workspace_mlflow_uri,
+)
 from lakeforge.tables.workspace import Workspace
 
 
@@ -256,3 +265,97 @@ def test_settings_is_frozen_and_hashable(tmp_path: Path) -> None:
     assert hash(s) == hash(resolve_settings(tmp_path / "ws", env={}))
     assert s == dataclasses.replace(s)
     assert isinstance(s, Settings)
+
+
+# -- MLflow: lakeforge: URIs and binding ---------------------------------------------------------
+
+B, T, R = "LAKEFORGE_MLFLOW_URI", "MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"
+
+
+def test_workspace_mlflow_uri_round_trips_odd_paths(tmp_path: Path) -> None:
+    root = tmp_path / "my ws#1%"
+    uri = workspace_mlflow_uri(root)
+    assert uri == f"lakeforge://{tmp_path}/my%20ws%231%25"
+    assert workspace_from_mlflow_uri(uri) == root
+    assert workspace_from_mlflow_uri(f"lakeforge:{tmp_path}/x") == tmp_path / "x"
+
+
+def test_empty_lakeforge_uri_means_the_default_workspace(tmp_path: Path) -> None:
+    home = {"LAKEFORGE_HOME": str(tmp_path / "home-ws")}
+    for uri in ("lakeforge://", "lakeforge:"):
+        assert workspace_from_mlflow_uri(uri, home) == (tmp_path / "home-ws").resolve()
+        assert workspace_from_mlflow_uri(uri, {}) == (Path.cwd() / ".lakeforge").resolve()
+
+
+@pytest.mark.parametrize(
+    ("uri", "problem"),
+    [
+        ("sqlite:///x.db", "is not a lakeforge: URI"),
+        ("lakeforge://host/ws", "names a host"),
+        ("lakeforge:///ws?x=1", "names a host, query"),
+        ("lakeforge:relative/ws", "relative path"),
+    ],
+)
+def test_bad_lakeforge_uris_say_what_to_write(uri: str, problem: str) -> None:
+    with pytest.raises(ConfigurationError, match=problem) as caught:
+        workspace_from_mlflow_uri(uri)
+    assert "lakeforge:///<absolute workspace path>" in str(caught.value)
+
+
+def test_settings_point_mlflow_at_the_workspace_uri(tmp_path: Path) -> None:
+    s = resolve_settings(tmp_path / "ws", env={})
+    assert s.tracking_uri == s.registry_uri == f"lakeforge://{tmp_path / 'ws'}"
+
+
+def test_binding_sets_both_uris_and_records_them(tmp_path: Path) -> None:
+    uri = f"lakeforge://{tmp_path / 'ws'}"
+    changes = mlflow_environment(tmp_path / "ws", {})
+    assert changes == {
+        T: uri,
+        R: uri,
+        B: uri,
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "DO_NOT_TRACK": "true",
+    }
+    allowed = mlflow_environment(tmp_path / "ws", {"LAKEFORGE_MLFLOW_TELEMETRY": "1"})
+    assert "MLFLOW_DISABLE_TELEMETRY" not in allowed
+
+
+def test_lakeforge_binding_is_not_read_back_as_the_users(tmp_path: Path) -> None:
+    first = f"lakeforge://{tmp_path / 'one'}"
+    bound = {T: first, R: first, B: first}
+    settings = resolve_settings(tmp_path / "two", env=bound)
+    assert settings.mlflow_tracking_uri is None and settings.mlflow_registry_uri is None
+    assert settings.tracking_uri == f"lakeforge://{tmp_path / 'two'}"
+    changes = mlflow_environment(tmp_path / "two", bound)
+    assert changes[T] == changes[R] == changes[B] == settings.tracking_uri  # rebinds
+
+
+def test_reference_uris_mean_the_workspace(tmp_path: Path) -> None:
+    env = {T: "databricks", R: "databricks-uc"}
+    settings = resolve_settings(tmp_path / "ws", env=env)
+    assert settings.mlflow_tracking_uri is None and settings.mlflow_registry_uri is None
+    assert mlflow_environment(tmp_path / "ws", env)[R] == settings.registry_uri
+
+
+def test_a_users_uris_stay(tmp_path: Path) -> None:
+    assert set(mlflow_environment(tmp_path, {T: "http://x:5000", "DO_NOT_TRACK": "1"})) == {
+        "MLFLOW_DISABLE_TELEMETRY"
+    }
+    only_registry = mlflow_environment(tmp_path, {R: "sqlite:////r.db"})
+    assert R not in only_registry and only_registry[T] == workspace_mlflow_uri(tmp_path)
+    # The user chose a tracking URI after lakeforge bound both: MLflow derives the registry
+    # from the user's tracking URI again, so lakeforge's registry URI goes.
+    stale = workspace_mlflow_uri(tmp_path / "old")
+    after = mlflow_environment(tmp_path, {T: "http://x:5000", R: stale, B: stale})
+    assert after[R] is None and T not in after
+
+
+def test_task_environment_carries_the_workspace_mlflow_uri(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = task_environment(ws.settings, {"X": "1"})
+    assert env[T] == env[R] == env[B] == ws.settings.tracking_uri
+    assert env["LAKEFORGE_HOME"] == str(ws.settings.workspace) and env["X"] == "1"
+    monkeypatch.setenv(T, "http://x:5000")
+    assert task_environment(ws.settings, {})[T] == "http://x:5000"

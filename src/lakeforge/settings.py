@@ -4,6 +4,12 @@ Precedence for every value: explicit argument → ``LAKEFORGE_*`` environment va
 workspace config file (``<workspace>/lakeforge.toml``) → default. The workspace itself is found
 as: ``--workspace``/argument → ``LAKEFORGE_HOME`` → ``./.lakeforge``. This is the only module that
 reads ``os.environ``.
+
+MLflow finds a workspace's stores through ``lakeforge:`` URIs (:func:`workspace_mlflow_uri`):
+``lakeforge:///<absolute workspace path>``, or ``lakeforge://`` for the workspace found as
+above. lakeforge points ``MLFLOW_TRACKING_URI``/``MLFLOW_REGISTRY_URI`` at the current workspace
+and records the URI it set in ``LAKEFORGE_MLFLOW_URI``, so its own setting is never mistaken for
+the user's (a later workspace in the same process rebinds) while a URI the user chose stays.
 """
 
 from __future__ import annotations
@@ -13,17 +19,24 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 from lakeforge.errors import ConfigurationError
 
 CONFIG_FILE = "lakeforge.toml"
 DEFAULT_WORKSPACE = ".lakeforge"
 ENV_PREFIX = "LAKEFORGE_"
+MLFLOW_SCHEME = "lakeforge"
+TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
+REGISTRY_URI_ENV = "MLFLOW_REGISTRY_URI"
+# The URI lakeforge itself put into MLFLOW_TRACKING_URI/MLFLOW_REGISTRY_URI (not the user's choice).
+MLFLOW_BINDING_ENV = ENV_PREFIX + "MLFLOW_URI"
+# The reference platform's URIs, which ported code keeps: here they mean the workspace's stores.
+_REFERENCE_URIS = {TRACKING_URI_ENV: "databricks", REGISTRY_URI_ENV: "databricks-uc"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +50,8 @@ class Settings:
         current_schema: Schema used for one-part names.
         commit_timeout_s: How long a Delta write retries commit conflicts before giving up.
         user: Principal recorded as owner/creator of new objects.
-        mlflow_tracking_uri: Tracking URI set by the user, or None for the workspace store.
-        mlflow_registry_uri: Registry URI set by the user, or None for the tracking store.
+        mlflow_tracking_uri: Tracking URI the user chose, or None for the workspace store.
+        mlflow_registry_uri: Registry URI the user chose, or None for the tracking store.
         mlflow_telemetry: Whether MLflow may send telemetry (``LAKEFORGE_MLFLOW_TELEMETRY``).
     """
 
@@ -54,8 +67,9 @@ class Settings:
 
     @property
     def tracking_uri(self) -> str:
-        """MLflow tracking URI: the user's ``MLFLOW_TRACKING_URI`` or the workspace store."""
-        return self.mlflow_tracking_uri or f"sqlite:///{self.mlflow_db}"
+        """MLflow tracking URI: the user's ``MLFLOW_TRACKING_URI`` or the workspace's
+        ``lakeforge:`` URI."""
+        return self.mlflow_tracking_uri or workspace_mlflow_uri(self.workspace)
 
     @property
     def registry_uri(self) -> str:
@@ -223,38 +237,104 @@ def resolve_settings(
     values.setdefault("user", _default_user(environ))
     return Settings(
         workspace=root,
-        mlflow_tracking_uri=environ.get("MLFLOW_TRACKING_URI") or None,
-        mlflow_registry_uri=environ.get("MLFLOW_REGISTRY_URI") or None,
-        mlflow_telemetry=environ.get(ENV_PREFIX + "MLFLOW_TELEMETRY", "").lower()
-        in {"1", "true", "yes"},
+        mlflow_tracking_uri=_user_mlflow_uri(environ, TRACKING_URI_ENV),
+        mlflow_registry_uri=_user_mlflow_uri(environ, REGISTRY_URI_ENV),
+        mlflow_telemetry=_telemetry_allowed(environ),
         **values,
     )
 
 
-@contextmanager
-def mlflow_uri_guard() -> Iterator[None]:
-    """Undo MLflow's writes of ``MLFLOW_TRACKING_URI``/``MLFLOW_REGISTRY_URI`` to the environment.
+def _telemetry_allowed(environ: Mapping[str, str]) -> bool:
+    return environ.get(ENV_PREFIX + "MLFLOW_TELEMETRY", "").lower() in {"1", "true", "yes"}
 
-    ``mlflow.set_tracking_uri`` exports the URI; left there it would later read as the user's
-    own setting and make every workspace in the process share the first one's stores.
+
+def _user_mlflow_uri(environ: Mapping[str, str], name: str) -> str | None:
+    """The URI in variable ``name`` if the user chose it: not the one lakeforge set (MLflow's
+    ``set_tracking_uri`` exports what it is given) nor the reference platform's own name."""
+    value = environ.get(name) or None
+    if value in (None, environ.get(MLFLOW_BINDING_ENV), _REFERENCE_URIS[name]):
+        return None
+    return value
+
+
+def bound_mlflow_uri(env: Mapping[str, str] | None = None) -> str | None:
+    """The ``lakeforge:`` URI lakeforge bound MLflow to in this process (or its parent, for a
+    job task), or None where no lakeforge workspace is in effect."""
+    environ = os.environ if env is None else env
+    return environ.get(MLFLOW_BINDING_ENV) or None
+
+
+def workspace_mlflow_uri(workspace: Path) -> str:
+    """The MLflow URI of a workspace's stores: ``lakeforge:///<absolute path>``.
+
+    MLflow's ``lakeforge`` plugin opens ``<workspace>/mlflow.db`` for tracking and registry,
+    with ``<workspace>/mlartifacts/`` as the default artifact root.
     """
-    names = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
-    saved = {name: os.environ.get(name) for name in names}
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    return f"{MLFLOW_SCHEME}://{quote(str(Path(workspace).resolve()))}"
 
 
-def prepare_mlflow_environment(settings: Settings) -> None:
-    """Set the environment MLflow reads at import: telemetry off unless the user allowed it."""
-    if not settings.mlflow_telemetry:
-        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-        os.environ.setdefault("DO_NOT_TRACK", "true")
+def workspace_from_mlflow_uri(uri: str, env: Mapping[str, str] | None = None) -> Path:
+    """The workspace a ``lakeforge:`` URI names; an empty path means :func:`find_workspace`.
+
+    Raises:
+        ConfigurationError: Another scheme, a host, query or fragment, or a relative path.
+    """
+    parts = urlsplit(uri)
+    fix = "use lakeforge:///<absolute workspace path>, or lakeforge:// for the default workspace"
+    if parts.scheme != MLFLOW_SCHEME:
+        raise ConfigurationError("MLflow URI", uri, f"is not a {MLFLOW_SCHEME}: URI", fix)
+    if parts.netloc or parts.query or parts.fragment:
+        raise ConfigurationError(
+            "MLflow URI", uri, "names a host, query or fragment; a workspace is a directory", fix
+        )
+    path = unquote(parts.path)
+    if not path:
+        return find_workspace(None, env)
+    if not path.startswith("/"):
+        raise ConfigurationError("MLflow URI", uri, "has a relative path", fix)
+    return Path(path).resolve()
+
+
+def mlflow_environment(
+    workspace: Path, env: Mapping[str, str] | None = None
+) -> dict[str, str | None]:
+    """The variables that point MLflow at ``workspace``'s stores (None: remove the variable).
+
+    A URI the user chose stays. When the user chose the tracking URI, MLflow derives the
+    registry from it, so a registry URI that lakeforge set earlier is removed. Telemetry is
+    turned off unless ``LAKEFORGE_MLFLOW_TELEMETRY`` allows it.
+    """
+    environ = os.environ if env is None else env
+    changes: dict[str, str | None] = {}
+    if not _telemetry_allowed(environ):
+        changes.update(
+            {n: "true" for n in ("MLFLOW_DISABLE_TELEMETRY", "DO_NOT_TRACK") if n not in environ}
+        )
+    own_registry = _user_mlflow_uri(environ, REGISTRY_URI_ENV)
+    if _user_mlflow_uri(environ, TRACKING_URI_ENV) is not None:
+        registry = environ.get(REGISTRY_URI_ENV)
+        if registry and registry == environ.get(MLFLOW_BINDING_ENV):
+            changes[REGISTRY_URI_ENV] = None
+        return changes
+    uri = workspace_mlflow_uri(workspace)
+    changes[TRACKING_URI_ENV] = uri
+    if own_registry is None:
+        changes[REGISTRY_URI_ENV] = uri
+    changes[MLFLOW_BINDING_ENV] = uri
+    return changes
+
+
+def _apply(target: MutableMapping[str, str], changes: Mapping[str, str | None]) -> None:
+    for name, value in changes.items():
+        if value is None:
+            target.pop(name, None)
+        else:
+            target[name] = value
+
+
+def apply_environment(changes: Mapping[str, str | None]) -> None:
+    """Apply :func:`mlflow_environment` changes to this process's environment."""
+    _apply(os.environ, changes)
 
 
 BUNDLE_VAR_PREFIX = "BUNDLE_VAR_"
@@ -272,10 +352,12 @@ def bundle_variable_environment(env: Mapping[str, str] | None = None) -> dict[st
 
 
 def task_environment(settings: Settings, extra: Mapping[str, str]) -> dict[str, str]:
-    """The environment of a job task process: this one's, pointed at the same workspace, plus
-    ``extra`` (``PYTHONPATH`` entries in ``extra`` go first, the inherited path after)."""
+    """The environment of a job task process: this one's, pointed at the same workspace (MLflow
+    too, unless the user chose its URIs), plus ``extra`` (``PYTHONPATH`` entries in ``extra``
+    go first, the inherited path after)."""
     environ = dict(os.environ)
     environ[ENV_PREFIX + "HOME"] = str(settings.workspace)
+    _apply(environ, mlflow_environment(settings.workspace, environ))
     for key, value in extra.items():
         if key == "PYTHONPATH" and environ.get("PYTHONPATH"):
             value = os.pathsep.join([value, environ["PYTHONPATH"]])

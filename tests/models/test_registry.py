@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from _logged_models import Logged, log_signature_variants
 
 from lakeforge.errors import (
     AliasNotFoundError,
@@ -42,16 +42,6 @@ pytestmark = [
 ]
 
 
-@dataclasses.dataclass(frozen=True)
-class Logged:
-    """URIs of three models logged in one run."""
-
-    run_id: str
-    good: str  # signature with inputs and outputs
-    unsigned: str  # no signature at all
-    inputs_only: str  # signature without outputs
-
-
 @pytest.fixture
 def reg(ws: Workspace, mlflow_db_template: Path) -> Registry:
     """A registry on a fresh workspace with catalogs dev and prod, each with schema ml."""
@@ -64,23 +54,8 @@ def reg(ws: Workspace, mlflow_db_template: Path) -> Registry:
 
 @pytest.fixture
 def logged(reg: Registry) -> Logged:
-    import mlflow.sklearn
-    import numpy as np
-    import pandas as pd
-    from mlflow.models import infer_signature
-    from sklearn.linear_model import LinearRegression
-
-    x = pd.DataFrame({"age": [20.0, 30.0, 40.0], "spend": [1.0, 0.0, 2.0]})
-    model = LinearRegression().fit(x, np.array([1.0, 2.0, 3.0]))
     with tracking.start_run(reg.settings, "churn") as run:
-        for path, signature in (
-            ("model", infer_signature(x, model.predict(x))),
-            ("unsigned", None),
-            ("inputs_only", infer_signature(x)),
-        ):
-            mlflow.sklearn.log_model(model, name=path, signature=signature, pip_requirements=[])
-    uri = f"runs:/{run.run_id}"
-    return Logged(run.run_id, f"{uri}/model", f"{uri}/unsigned", f"{uri}/inputs_only")
+        return log_signature_variants(run.run_id)
 
 
 # -- names --------------------------------------------------------------------------------------
@@ -494,11 +469,13 @@ def test_copy_model_version_promotes_across_catalogs_with_tags(
 
 
 def test_copy_keeps_the_signature_requirement(reg: Registry, logged: Logged) -> None:
-    # A version that bypassed lakeforge (plain MLflow) cannot be promoted without a signature.
-    client = tracking.client(reg.settings)
-    client.create_registered_model("dev.ml.legacy")
-    source = logged.unsigned
-    client.create_model_version("dev.ml.legacy", source, run_id=logged.run_id)
+    # A version written past the workspace store's rules (MLflow's own SQLite store on the same
+    # file, e.g. before lakeforge's plugin) cannot be promoted without a signature.
+    from mlflow import MlflowClient
+
+    bypass = MlflowClient(registry_uri=f"sqlite:///{reg.settings.mlflow_db}")
+    bypass.create_registered_model("dev.ml.legacy")
+    bypass.create_model_version("dev.ml.legacy", logged.unsigned, run_id=logged.run_id)
     with pytest.raises(SignatureRequiredError, match=r"'models:/dev.ml.legacy/1'"):
         reg.copy_model_version("models:/dev.ml.legacy/1", "prod.ml.legacy")
     assert reg.list_models("prod") == []
@@ -541,7 +518,8 @@ def test_databricks_uc_registry_uri_means_the_workspace_registry(
     )
     monkeypatch.setenv("MLFLOW_REGISTRY_URI", "databricks-uc")
     uc_settings = resolve_settings(ws.settings.workspace)
-    assert uc_settings.registry_uri == "databricks-uc"
+    assert uc_settings.mlflow_registry_uri is None
+    assert uc_settings.registry_uri == uc_settings.tracking_uri == ws.settings.tracking_uri
     assert registry_module.registry_settings(uc_settings).registry_uri == uc_settings.tracking_uri
     with pytest.raises(ConfigurationError, match=r"registry_uri='databricks'") as caught:
         Registry(ws, registry_uri="databricks")

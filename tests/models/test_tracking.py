@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -12,8 +14,9 @@ import pytest
 
 from lakeforge.errors import ValidationError
 from lakeforge.models import tracking
+from lakeforge.models.registry import Registry
 from lakeforge.settings import resolve_settings
-from lakeforge.tables.workspace import Workspace
+from lakeforge.tables.workspace import Workspace, init_workspace
 
 pytestmark = pytest.mark.usefixtures("fresh_mlflow")
 
@@ -40,7 +43,7 @@ def test_user_tracking_uri_wins(tmp_path: Path) -> None:
     assert settings.tracking_uri == "sqlite:////tmp/elsewhere.db"
     assert settings.registry_uri == settings.tracking_uri
     default = resolve_settings(tmp_path / "ws", env={})
-    assert default.tracking_uri == f"sqlite:///{tmp_path / 'ws' / 'mlflow.db'}"
+    assert default.tracking_uri == f"lakeforge://{tmp_path / 'ws'}"
 
 
 def test_telemetry_is_off_unless_allowed(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -121,4 +124,110 @@ def test_second_workspace_in_one_process_keeps_its_own_stores(
     tracking.mlflow_module(ws.settings)
     other = resolve_settings(tmp_path / "other")
     assert other.mlflow_tracking_uri is None
-    assert other.tracking_uri == f"sqlite:///{tmp_path / 'other' / 'mlflow.db'}"
+    assert other.tracking_uri == f"lakeforge://{tmp_path / 'other'}"
+
+
+# -- binding: plain MLflow code in a lakeforge process lands in the workspace -----------------
+
+
+def test_importing_the_facade_binds_without_importing_mlflow(tmp_path: Path) -> None:
+    code = (
+        "import os, sys\n"
+        "import lakeforge.feature_engineering\n"
+        "assert 'mlflow' not in sys.modules, 'imported mlflow'\n"
+        "print(os.environ['MLFLOW_TRACKING_URI'], os.environ['MLFLOW_REGISTRY_URI'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    uri = f"lakeforge://{tmp_path.resolve() / '.lakeforge'}"
+    assert done.stdout.split() == [uri, uri]
+    assert not (tmp_path / ".lakeforge").exists()  # created on first use, not on import
+
+
+def _plain_run(experiment: str) -> str:
+    import mlflow
+
+    mlflow.set_experiment(experiment)
+    with mlflow.start_run() as run:
+        mlflow.log_metric("m", 1.0)
+    return str(run.info.run_id)
+
+
+def _run_ids(tracking_uri: str) -> set[str]:
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri)
+    experiments = [e.experiment_id for e in client.search_experiments()]
+    return {r.info.run_id for r in client.search_runs(experiments)}
+
+
+def test_two_workspaces_one_after_the_other_get_their_own_runs(
+    tmp_path: Path, mlflow_db_template: Path
+) -> None:
+    import mlflow
+    from mlflow import MlflowClient
+
+    from lakeforge.feature_engineering import FeatureEngineeringClient
+
+    first = init_workspace(tmp_path / "one")
+    second = init_workspace(tmp_path / "two")
+    for ws in (first, second):
+        shutil.copyfile(mlflow_db_template, ws.settings.mlflow_db)
+    FeatureEngineeringClient(workspace=first.settings.workspace)
+    in_first = _plain_run("/Users/x/exp")
+    FeatureEngineeringClient(workspace=second.settings.workspace)
+    assert mlflow.get_tracking_uri() == second.settings.tracking_uri
+    with mlflow.start_run() as run:  # the experiment set in the first workspace, by name
+        pass
+    in_second = _plain_run("/Users/x/exp")
+    assert _run_ids(first.settings.tracking_uri) == {in_first}
+    assert _run_ids(second.settings.tracking_uri) == {in_second, run.info.run_id}
+    (experiment,) = [
+        e
+        for e in MlflowClient(second.settings.tracking_uri).search_experiments()
+        if e.name == "/Users/x/exp"
+    ]
+    assert run.info.experiment_id == experiment.experiment_id
+    assert resolve_settings(second.settings.workspace).mlflow_tracking_uri is None
+
+
+def test_a_uri_the_user_set_before_is_kept(ws: Workspace, tmp_path: Path) -> None:
+    import mlflow
+
+    own = f"sqlite:///{tmp_path / 'own.db'}"
+    mlflow.set_tracking_uri(own)
+    tracking.bind(ws.settings.workspace)
+    Registry(ws)
+    assert mlflow.get_tracking_uri() == own
+    assert mlflow.get_registry_uri() == own  # MLflow's default: the tracking store
+    assert resolve_settings(ws.settings.workspace).tracking_uri == own
+
+
+def test_a_uri_in_the_environment_is_kept(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mlflow
+
+    own = f"sqlite:///{tmp_path / 'own.db'}"
+    monkeypatch.setenv("MLFLOW_REGISTRY_URI", own)
+    tracking.bind(ws.settings.workspace)
+    assert mlflow.get_tracking_uri() == ws.settings.tracking_uri
+    assert mlflow.get_registry_uri() == own
+
+
+def test_binding_refuses_to_orphan_an_active_run(
+    ws: Workspace, tmp_path: Path, mlflow_db_template: Path
+) -> None:
+    import mlflow
+
+    first = init_workspace(tmp_path / "first")
+    shutil.copyfile(mlflow_db_template, first.settings.mlflow_db)
+    tracking.bind(first.settings.workspace)
+    with mlflow.start_run() as run:
+        with pytest.raises(ValidationError, match=f"run {run.info.run_id} is active in") as caught:
+            tracking.bind(ws.settings.workspace)
+        assert mlflow.get_tracking_uri() == first.settings.tracking_uri  # nothing moved
+    assert "mlflow.end_run()" in str(caught.value)
+    tracking.bind(ws.settings.workspace)  # no run active: MLflow moves
+    assert mlflow.get_tracking_uri() == ws.settings.tracking_uri

@@ -29,6 +29,8 @@ _HIDDEN_BOOL_KWARGS = ("hint_low_cardinality_columns", "use_scalable_native_join
 class FeatureEngineeringClient:
     """Feature tables, on-demand functions and training sets on a lakeforge workspace.
 
+    Creating one points MLflow at its workspace (unless the user chose their own URIs).
+
     Args:
         model_registry_uri: Registry used by ``log_model`` registration and ``score_batch``
             model loads (default, or ``"databricks-uc"``: the workspace registry).
@@ -38,9 +40,12 @@ class FeatureEngineeringClient:
     def __init__(
         self, *, model_registry_uri: str | None = None, workspace: str | Path | None = None
     ) -> None:
+        from lakeforge.models.tracking import bind
+
         self.model_registry_uri = model_registry_uri
         self._workspace_arg = workspace
         self._ws: Workspace | None = None
+        bind(workspace)
 
     @property
     def workspace(self) -> Workspace:

@@ -2,9 +2,11 @@
 
 Registered models are named ``catalog.schema.model`` (one part takes the current catalog and
 schema), stored lowercased, and their catalog and schema must exist in the workspace catalog.
-MLflow's registry in the workspace store holds the versions; lakeforge adds the catalog
-registry's rules on top: a model enters only with a signature that has inputs *and* outputs
-(checked before anything is registered), a version is returned only once it is ``READY``, alias
+MLflow's registry in the workspace store holds the versions; its store
+(:mod:`.registry_store`) enforces the catalog registry's rules for plain MLflow calls too, and
+this class adds what needs the catalog or happens before MLflow is called: a model enters only
+with a signature that has inputs *and* outputs (checked before anything is registered, so no
+empty registered model is left behind), a version is returned only once it is ``READY``, alias
 rules are enforced with clear errors, and deleting a version that carries aliases is refused
 unless forced (MLflow drops those aliases silently). The registry URI ``"databricks-uc"`` means
 this workspace registry.
@@ -102,6 +104,7 @@ class Registry:
         self._ws = workspace
         self.settings = registry_settings(workspace.settings, registry_uri)
         self._mlflow_client: MlflowClient | None = None
+        tracking.bind(self.settings.workspace)  # plain MLflow calls that follow use it too
 
     # -- plumbing ------------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ refused with a pointer to aliases. ``"databricks-uc"`` names the workspace regis
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from lakeforge.errors import (
@@ -47,13 +46,12 @@ def get_latest_versions(*args: Any, **kwargs: Any) -> NoReturn:
 def registry_settings(settings: Settings, registry_uri: str | None = None) -> Settings:
     """The settings whose MLflow registry is the workspace registry.
 
-    ``"databricks-uc"`` (given here or as ``MLFLOW_REGISTRY_URI``) means the workspace registry.
+    ``"databricks-uc"`` (given here, or as ``MLFLOW_REGISTRY_URI``: see
+    :func:`lakeforge.settings.resolve_settings`) means the workspace registry.
 
     Raises:
         ConfigurationError: For any other registry URI than the workspace's.
     """
-    if settings.mlflow_registry_uri == UC_REGISTRY_URI:
-        settings = dataclasses.replace(settings, mlflow_registry_uri=None)
     if registry_uri in (None, UC_REGISTRY_URI, settings.registry_uri):
         return settings
     raise ConfigurationError(

@@ -1,24 +1,34 @@
 """MLflow tracking and registry bound to the workspace.
 
-By default runs and models live in the workspace (``mlflow.db`` + ``mlartifacts/``); a user's
-``MLFLOW_TRACKING_URI``/``MLFLOW_REGISTRY_URI`` win. Telemetry is off unless allowed in the
-settings. Experiments are always named and created explicitly with an artifact location in the
-workspace, so nothing ever lands in MLflow's ``Default`` experiment or a stray ``./mlruns``;
-starting a run while another experiment's run is active is an error, not a silent fallback.
+By default runs and models live in the workspace (``mlflow.db`` + ``mlartifacts/``), reached
+through the ``lakeforge:`` URI of MLflow's lakeforge plugin (:mod:`.plugin`); a user's
+``MLFLOW_TRACKING_URI``/``MLFLOW_REGISTRY_URI`` win. :func:`bind` points the process's MLflow at
+a workspace (every lakeforge client calls it), so plain MLflow code in the same process lands
+there too. Telemetry is off unless allowed in the settings. lakeforge's own runs always go to a
+named experiment, so nothing lands in MLflow's ``Default`` experiment by accident; starting a
+run while another experiment's run is active is an error, not a silent fallback.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from lakeforge.errors import ValidationError
-from lakeforge.settings import Settings, mlflow_uri_guard, prepare_mlflow_environment
+from lakeforge.settings import (
+    REGISTRY_URI_ENV,
+    TRACKING_URI_ENV,
+    Settings,
+    apply_environment,
+    find_workspace,
+    mlflow_environment,
+)
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -37,16 +47,67 @@ class RunInfo:
     artifact_uri: str
 
 
+def bind(workspace: str | Path | None = None) -> None:
+    """Point this process's MLflow at a workspace's stores, unless the user chose their own.
+
+    Sets ``MLFLOW_TRACKING_URI``/``MLFLOW_REGISTRY_URI`` (what MLflow reads when it is imported
+    later, and what subprocesses inherit) and, when mlflow is already imported, its global
+    URIs; an experiment chosen with ``mlflow.set_experiment`` moves along by name. Never
+    imports mlflow.
+
+    Args:
+        workspace: Workspace directory (default: ``LAKEFORGE_HOME`` or ``./.lakeforge``).
+
+    Raises:
+        ValidationError: A run is active in another store; moving MLflow away would orphan it.
+    """
+    changes = mlflow_environment(find_workspace(workspace))
+    mlflow = sys.modules.get("mlflow")
+    # While mlflow itself is importing (it loads lakeforge's plugin then), its globals are unset
+    # and it reads the environment later: the variables are enough.
+    if mlflow is None or not hasattr(mlflow, "set_registry_uri"):
+        apply_environment(changes)
+        return
+    target = changes.get(TRACKING_URI_ENV)
+    moving = target is not None and target != mlflow.get_tracking_uri()
+    experiment = _leaving_store(mlflow, str(target)) if moving else None
+    apply_environment(changes)
+    if target is not None:
+        mlflow.set_tracking_uri(target)
+    if REGISTRY_URI_ENV in changes:
+        mlflow.set_registry_uri(changes[REGISTRY_URI_ENV])
+    if experiment is not None:
+        mlflow.set_experiment(experiment)
+
+
+def _leaving_store(mlflow: Any, target: str) -> str | None:
+    """Check that MLflow may leave its store; return the experiment set there, by name.
+
+    An experiment id means nothing in another store (at best the wrong experiment has it), so
+    the experiment of ``mlflow.set_experiment`` is looked up to be set again by name. MLflow
+    keeps it in a module global with no public getter.
+    """
+    current = mlflow.get_tracking_uri()
+    active = mlflow.active_run()
+    if active is not None:
+        raise ValidationError(
+            f"MLflow run {active.info.run_id} is active in {current}; lakeforge would move "
+            f"MLflow to the workspace store {target}, where that run does not exist",
+            "end the run first (mlflow.end_run()), or import lakeforge.feature_engineering "
+            "(or create the lakeforge client) before the first MLflow call, or set "
+            "MLFLOW_TRACKING_URI=lakeforge:// so MLflow uses the workspace from the start",
+        )
+    experiment_id = getattr(mlflow.tracking.fluent, "_active_experiment_id", None)
+    if experiment_id is None:
+        return None
+    return str(mlflow.MlflowClient(tracking_uri=current).get_experiment(experiment_id).name)
+
+
 def mlflow_module(settings: Settings) -> ModuleType:
-    """Import mlflow with lakeforge's environment and point it at the workspace stores."""
-    prepare_mlflow_environment(settings)
+    """Import mlflow with lakeforge's environment, pointed at the workspace stores."""
+    bind(settings.workspace)  # before the import: MLflow reads telemetry settings as it loads
     import mlflow
 
-    if settings.mlflow_tracking_uri is None:
-        settings.mlartifacts.mkdir(parents=True, exist_ok=True)
-    with mlflow_uri_guard():
-        mlflow.set_tracking_uri(settings.tracking_uri)
-        mlflow.set_registry_uri(settings.registry_uri)
     return mlflow
 
 
@@ -58,11 +119,12 @@ def flavor(name: str) -> ModuleType:
 
 
 def client(settings: Settings) -> MlflowClient:
-    """An ``MlflowClient`` on the workspace's tracking and registry stores."""
+    """An ``MlflowClient`` on the stores MLflow's fluent API uses once bound to the workspace
+    (the workspace's own, unless the user chose others)."""
     mlflow_module(settings)
     from mlflow import MlflowClient
 
-    return MlflowClient(tracking_uri=settings.tracking_uri, registry_uri=settings.registry_uri)
+    return MlflowClient()
 
 
 def log_run_data(
@@ -104,7 +166,8 @@ def validate_experiment_name(name: object) -> str:
 
 
 def ensure_experiment(settings: Settings, name: str) -> str:
-    """Return the id of experiment ``name``, creating it (artifacts in the workspace) if new."""
+    """Return the id of experiment ``name``, creating it if new (in the workspace store its
+    artifacts go under ``mlartifacts/``, the store's default artifact root)."""
     name = validate_experiment_name(name)
     mlflow_client = client(settings)
     found = mlflow_client.get_experiment_by_name(name)
@@ -115,10 +178,7 @@ def ensure_experiment(settings: Settings, name: str) -> str:
                 "restore it in the MLflow UI (lakeforge ui) or use another name",
             )
         return str(found.experiment_id)
-    location = None
-    if settings.mlflow_tracking_uri is None:
-        location = (settings.mlartifacts / uuid.uuid4().hex).as_uri()
-    return str(mlflow_client.create_experiment(name, artifact_location=location))
+    return str(mlflow_client.create_experiment(name))
 
 
 @contextmanager
@@ -163,8 +223,6 @@ def _info(mlflow: Any, run: Any, experiment: str) -> RunInfo:
 
 def ui_command(settings: Settings, host: str = "127.0.0.1", port: int = 5000) -> list[str]:
     """The ``mlflow ui`` command line for the workspace stores."""
-    import sys
-
     command = [
         sys.executable,
         "-m",
