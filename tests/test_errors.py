@@ -54,6 +54,18 @@ EXAMPLES: dict[type[e.LakeforgeError], tuple[e.LakeforgeError, str]] = {
         "0h",
     ),
     e.SqlError: (e.SqlError("SELEC 1", "syntax error"), "SELEC 1"),
+    e.UnsupportedStatementError: (
+        e.UnsupportedStatementError("GRANT x", "GRANT", ["SELECT", "MERGE INTO"]),
+        "GRANT is not supported",
+    ),
+    e.StatementError: (
+        e.StatementError(2, 3, "DROP TABLE t", e.TableNotFoundError("main.default.t", [])),
+        "statement 2 of 3 failed (DROP TABLE t)",
+    ),
+    e.AmbiguousMergeError: (
+        e.AmbiguousMergeError("main.default.t", "t.id = s.id", {"id": 3}, 2),
+        "{'id': 3}",
+    ),
     e.EndpointNotFoundError: (e.EndpointNotFoundError("churn-ep", ["other"]), "'churn-ep'"),
     e.TokenNotFoundError: (e.TokenNotFoundError("ab12", []), "'ab12'"),
     e.PayloadTooLargeError: (e.PayloadTooLargeError(20_000_000, 16_777_216), "20000000"),

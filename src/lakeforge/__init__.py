@@ -26,6 +26,7 @@ from lakeforge.errors import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
     from lakeforge.frames import FrameKind
@@ -76,17 +77,34 @@ def init(workspace: str | Path | None = None, **settings: Any) -> Workspace:
     return init_workspace(workspace, **settings)
 
 
-def sql(query: str, *, kind: FrameKind = "pandas", workspace: str | Path | None = None) -> Any:
-    """Run a SELECT over workspace tables (three-level names) in DuckDB.
+def sql(
+    query: str,
+    args: Mapping[str, Any] | None = None,
+    *,
+    kind: FrameKind = "pandas",
+    workspace: str | Path | None = None,
+) -> Any:
+    """Run SQL in the reference dialect (Databricks SQL) on the workspace, like ``spark.sql``.
+
+    Queries run in DuckDB over Delta snapshots (``catalog.schema.table`` names, time travel with
+    ``VERSION AS OF``); DDL and DML (``CREATE``, ``INSERT``, ``MERGE INTO``, ``UPDATE``,
+    ``DELETE``, ``ALTER``, ``DESCRIBE``, ``SHOW``, ``USE``, ...) go through the table layer. Several
+    statements separated by ``;`` run in order; the last one's result is returned. See
+    ``docs/sql.md``.
 
     Args:
-        query: One SELECT statement; ``catalog.schema.table`` names resolve to Delta snapshots.
+        query: One or more statements.
+        args: Values of named parameter markers, as ``spark.sql``: ``WHERE id = :id``.
         kind: Result kind: ``"pandas"`` (default), ``"polars"`` or ``"arrow"``.
         workspace: Workspace directory (default: ``LAKEFORGE_HOME`` or ``./.lakeforge``).
     """
+    from lakeforge.frames import check_kind, from_arrow
+    from lakeforge.statements.runner import execute
     from lakeforge.tables.workspace import default_workspace
 
-    return default_workspace(workspace).sql(query, kind=kind)
+    wanted = check_kind(kind)
+    results = execute(default_workspace(workspace), query, args=args)
+    return from_arrow(results[-1].table, wanted)
 
 
 def table(

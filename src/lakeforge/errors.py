@@ -32,6 +32,7 @@ the next action. HTTP status codes are mapped in ``serving/``, exit codes in ``c
     ├── ValidationError                input data or arguments rejected
     │   ├── SchemaMismatchError        columns/types do not fit the table
     │   ├── DuplicateKeyError          merge source not unique on its keys
+    │   │   └── AmbiguousMergeError    SQL MERGE: a target row matched by several source rows
     │   ├── UnsupportedFrameError      a DataFrame kind lakeforge cannot take
     │   ├── UnsafeOperationError       e.g. vacuum retention below the safe minimum
     │   ├── SignatureRequiredError     registry: model without inputs-and-outputs signature
@@ -51,6 +52,8 @@ the next action. HTTP status codes are mapped in ``serving/``, exit codes in ``c
     ├── EnvironmentMismatchError       model framework version differs from the installed one
     ├── ScoringError                   the model itself failed on accepted input
     ├── SqlError                       a SQL statement failed in the engine
+    │   ├── UnsupportedStatementError  a statement kind lakeforge does not run
+    │   └── StatementError             one statement of a multi-statement script failed
     ├── RegistrationError              a model version ended in FAILED_REGISTRATION
     ├── JobRunError                    a job or pipeline run ended in a failed state
     └── RetryableError                 transient: the same call may succeed later
@@ -337,6 +340,24 @@ class DuplicateKeyError(ValidationError):
         )
 
 
+class AmbiguousMergeError(DuplicateKeyError):
+    """A SQL MERGE matched one target row with several source rows (reference rule)."""
+
+    def __init__(self, table: str, condition: str, example: object, count: int) -> None:
+        self.table = table
+        self.keys = []
+        self.condition = condition
+        self.example = example
+        self.count = count
+        ValidationError.__init__(
+            self,
+            f"MERGE into {table!r}: a target row is matched by {count} source rows on "
+            f"{condition!r}, e.g. target row {example!r}; nothing was written",
+            "deduplicate the source (e.g. keep the latest row per key with a window function) "
+            "or tighten the ON condition so each target row matches at most one source row",
+        )
+
+
 class UnsupportedFrameError(ValidationError):
     """An object that is not a DataFrame kind lakeforge supports."""
 
@@ -570,6 +591,43 @@ class SqlError(LakeforgeError):
             f"SQL failed: {message} (query: {short})",
             fix or "check the statement; catalog.schema.table names refer to workspace tables",
         )
+
+
+class UnsupportedStatementError(SqlError):
+    """A SQL statement kind (or clause) that lakeforge does not run."""
+
+    def __init__(self, query: str, kind: str, supported: Sequence[str]) -> None:
+        self.kind = kind
+        self.supported = list(supported)
+        super().__init__(
+            query,
+            f"{kind} is not supported",
+            f"use one of the supported statements: {', '.join(self.supported)}",
+        )
+
+
+class StatementError(SqlError):
+    """One statement of a multi-statement script failed; those before it stay applied.
+
+    The statement's own error is ``__cause__``; ``cause_type`` names its class.
+    """
+
+    def __init__(self, index: int, total: int, statement: str, cause: LakeforgeError) -> None:
+        self.index = index
+        self.total = total
+        self.statement = statement
+        self.cause_type = type(cause).__name__
+        applied = {1: "no statement was applied", 2: "statement 1 was applied"}.get(
+            index, f"statements 1-{index - 1} were applied (each is its own commit)"
+        )
+        short = statement if len(statement) <= 200 else statement[:197] + "..."
+        LakeforgeError.__init__(
+            self,
+            f"statement {index} of {total} failed ({short}): {cause.what}; {applied}",
+            cause.fix,
+        )
+        self.query = statement
+        self.message = cause.what
 
 
 class JobRunError(LakeforgeError):

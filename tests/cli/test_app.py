@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from typer.testing import CliRunner
+from _cli import cli, runner
 
 from lakeforge.cli import exit_codes
 from lakeforge.cli.app import app
@@ -22,19 +22,6 @@ from lakeforge.errors import (
     TableNotFoundError,
     WorkspaceError,
 )
-
-runner = CliRunner()
-
-
-def cli(ws: Path, *args: str) -> tuple[int, str]:
-    """Invoke in-process; lakeforge errors are mapped as `main()` maps them."""
-    result = runner.invoke(app, ["--workspace", str(ws), *args], catch_exceptions=True)
-    error = result.exception
-    if isinstance(error, LakeforgeError):
-        return exit_codes.exit_code(error), str(error)
-    if error and not isinstance(error, SystemExit):
-        raise error
-    return result.exit_code, result.output
 
 
 def run_json(ws: Path, *args: str) -> object:

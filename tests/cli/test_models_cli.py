@@ -8,11 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from _cli import cli
 
 from lakeforge.cli import exit_codes
-from lakeforge.cli.app import app
-from lakeforge.errors import LakeforgeError
 from lakeforge.models import tracking
 from lakeforge.models.registry import Registry
 from lakeforge.tables.workspace import Workspace
@@ -22,19 +20,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:.*Any type hint is inferred as AnyType:UserWarning"),
     pytest.mark.usefixtures("fresh_mlflow"),
 ]
-
-runner = CliRunner()
-
-
-def cli(ws: Path, *args: str) -> tuple[int, str]:
-    """Invoke in-process; lakeforge errors are mapped as `main()` maps them. Returns stdout."""
-    result = runner.invoke(app, ["--workspace", str(ws), *args], catch_exceptions=True)
-    error = result.exception
-    if isinstance(error, LakeforgeError):
-        return exit_codes.exit_code(error), str(error)
-    if error and not isinstance(error, SystemExit):
-        raise error
-    return result.exit_code, result.stdout if result.exit_code == 0 else result.output
 
 
 def run_json(ws: Path, *args: str) -> object:

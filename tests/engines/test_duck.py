@@ -204,3 +204,30 @@ def test_query_batches_streams_in_requested_sizes(engine: DuckDBEngine) -> None:
 def test_query_batches_errors_raise_immediately(engine: DuckDBEngine) -> None:
     with pytest.raises(SqlError, match="nope"):
         engine.query_batches("SELECT * FROM nope", resolver({}))
+
+
+def test_hugeint_results_can_come_back_as_bigint(engine: DuckDBEngine) -> None:
+    resolve = resolver({("", "", "orders"): ORDERS})
+    sql = 'SELECT sum(id) AS "s", sum(id) AS "s", count(*) AS n FROM orders'
+    raw = engine.query(sql, resolve)
+    assert raw.schema.field(0).type == pa.decimal128(38, 0)
+    narrowed = engine.query(sql, resolve, hugeint_as_bigint=True)
+    assert narrowed.column_names == ["s", "s", "n"]  # duplicate names survive
+    assert [f.type for f in narrowed.schema] == [pa.int64(), pa.int64(), pa.int64()]
+    streamed = engine.query_batches(sql, resolve, hugeint_as_bigint=True).read_all()
+    assert streamed.to_pylist() == [{"s": 6, "n": 3}]
+    with pytest.raises(SqlError, match=r"out of range|Conversion"):
+        engine.query(
+            "SELECT CAST(9223372036854775807 AS HUGEINT) * 2 AS big",
+            resolve,
+            hugeint_as_bigint=True,
+        )
+
+
+def test_session_time_zone_is_utc(engine: DuckDBEngine) -> None:
+    result = engine.query(
+        "SELECT current_setting('TimeZone') AS tz, CAST('2024-01-01 10:00' AS TIMESTAMPTZ) AS t",
+        resolver({}),
+    )
+    assert result.column("tz").to_pylist() == ["UTC"]
+    assert result.schema.field("t").type == pa.timestamp("us", tz="UTC")

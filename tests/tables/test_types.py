@@ -394,3 +394,31 @@ def test_dictionary_columns_are_decoded(ws: Workspace) -> None:
         pa.large_string(),
         pa.string_view(),
     )
+
+
+# -- store assignment (SQL writes) ----------------------------------------------------------
+
+
+def test_store_assign_constants_and_computed_values() -> None:
+    from lakeforge.errors import SchemaMismatchError
+    from lakeforge.tables.types import store_assign
+
+    same, none = store_assign(pa.array([1]), pa.int64(), table="t", name="c", constant=False)
+    assert none is None and same.type == pa.int64()
+    wide, none = store_assign(
+        pa.array([1], pa.int32()), pa.int64(), table="t", name="c", constant=False
+    )
+    assert none is None and wide.type == pa.int32()  # the table layer widens and reports it
+    narrowed, cast = store_assign(pa.array([1, 2]), pa.int8(), table="t", name="c", constant=False)
+    assert narrowed.type == pa.int8() and cast is not None and cast.reason == "store assignment"
+    stamp, none = store_assign(
+        pa.array(["2024-01-01", "2024-01-01T02:00:00+02:00"]),
+        pa.timestamp("us", tz="UTC"),
+        table="t",
+        name="c",
+        constant=True,
+    )
+    assert none is None
+    assert [str(v) for v in stamp.to_pylist()] == ["2024-01-01 00:00:00+00:00"] * 2
+    with pytest.raises(SchemaMismatchError, match="date but the statement gives string"):
+        store_assign(pa.array(["2024-01-01"]), pa.date32(), table="t", name="c", constant=False)

@@ -221,6 +221,33 @@ class TableRepository:
                 _write_columns(conn, pk, columns)
         return self.get(name)
 
+    def set_roles(
+        self,
+        name: ObjectName,
+        *,
+        primary_keys: Sequence[str],
+        timeseries_key: str | None,
+        partition_columns: Sequence[str],
+    ) -> TableInfo:
+        """Replace a table's primary key (with its timeseries key) and partition columns
+        (``ALTER TABLE ... ADD CONSTRAINT ... PRIMARY KEY``, ``CREATE OR REPLACE TABLE``)."""
+        with self._engine.begin() as conn:
+            pk = _table_pk(conn, name)
+            _check_columns(
+                name.full, _columns(conn, pk), primary_keys, timeseries_key, partition_columns
+            )
+            conn.execute(
+                rel.tables.update()
+                .where(rel.tables.c.id == pk)
+                .values(
+                    primary_keys=list(primary_keys),
+                    timeseries_key=timeseries_key,
+                    partition_columns=list(partition_columns),
+                    updated_at=now_ms(),
+                )
+            )
+        return self.get(name)
+
     def update_tags(
         self, name: ObjectName, set_: Mapping[str, str] | None = None, unset: Sequence[str] = ()
     ) -> dict[str, str]:

@@ -158,6 +158,28 @@ def _point_column_refs(ast: Any, qualifiers: dict[tuple[str, ...], str | None]) 
                 break
 
 
+def _narrow_hugeints(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """Wrap ``sql`` so 128-bit integer results (DuckDB's type for ``sum`` of integers) come out
+    as BIGINT, the reference's type; values out of the BIGINT range raise, never wrap."""
+    relation = con.sql(sql)
+    kinds = [str(t) for t in relation.types]
+    if not any(k in ("HUGEINT", "UHUGEINT") for k in kinds):
+        return sql
+    names = relation.columns
+    inner = ", ".join(f"c{i}" for i in range(len(names)))
+    outer = ", ".join(
+        f"CAST(c{i} AS BIGINT) AS {_ident(n)}"
+        if k in ("HUGEINT", "UHUGEINT")
+        else f"c{i} AS {_ident(n)}"
+        for i, (n, k) in enumerate(zip(names, kinds, strict=True))
+    )
+    return f"SELECT {outer} FROM ({sql}) AS __lf_q({inner})"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 class DuckDBEngine:
     """The default engine: in-process DuckDB, one connection per query."""
 
@@ -234,17 +256,26 @@ class DuckDBEngine:
         _point_column_refs(ast, state.qualifiers)
 
     def _prepare(
-        self, sql: str, resolve: RelationResolver
+        self, sql: str, resolve: RelationResolver, hugeint_as_bigint: bool = False
     ) -> tuple[duckdb.DuckDBPyConnection, str]:
         con = duckdb.connect(config=_CONFIG)
         try:
+            # session time zone of the reference (and of lakeforge): local date-times in
+            # TIMESTAMP values are UTC, whatever the machine's zone
+            con.execute("SET TimeZone = 'UTC'")
             ast = self._parse(con, sql)
             self._rewrite(con, ast, sql, resolve)
             rows = con.execute("SELECT json_deserialize_sql(?)", [json.dumps(ast)]).fetchall()
+            rewritten = str(rows[0][0]) if rows else sql
+            if hugeint_as_bigint:
+                rewritten = _narrow_hugeints(con, rewritten)
+        except duckdb.Error as exc:
+            con.close()
+            raise SqlError(sql, str(exc).splitlines()[0], "check table and column names") from exc
         except BaseException:
             con.close()
             raise
-        return con, str(rows[0][0]) if rows else sql
+        return con, rewritten
 
     def point_in_time(self, spine: pa.Table, steps: Sequence[AsofStep]) -> pa.Table:
         """Execute an as-of join plan.
@@ -261,9 +292,12 @@ class DuckDBEngine:
 
         return PreparedPlan(steps)
 
-    def query(self, sql: str, resolve: RelationResolver) -> pa.Table:
-        """Run a SELECT and return the whole result as an Arrow table."""
-        con, rewritten = self._prepare(sql, resolve)
+    def query(
+        self, sql: str, resolve: RelationResolver, *, hugeint_as_bigint: bool = False
+    ) -> pa.Table:
+        """Run a SELECT and return the whole result as an Arrow table (``hugeint_as_bigint``:
+        128-bit integer columns as BIGINT, overflow raising)."""
+        con, rewritten = self._prepare(sql, resolve, hugeint_as_bigint)
         try:
             return con.sql(rewritten).to_arrow_table()
         except duckdb.Error as exc:
@@ -272,10 +306,15 @@ class DuckDBEngine:
             con.close()
 
     def query_batches(
-        self, sql: str, resolve: RelationResolver, batch_size: int = 65536
+        self,
+        sql: str,
+        resolve: RelationResolver,
+        batch_size: int = 65536,
+        *,
+        hugeint_as_bigint: bool = False,
     ) -> pa.RecordBatchReader:
         """Run a SELECT and stream the result; the connection closes when the reader is done."""
-        con, rewritten = self._prepare(sql, resolve)
+        con, rewritten = self._prepare(sql, resolve, hugeint_as_bigint)
         try:
             reader = con.sql(rewritten).to_arrow_reader(batch_size)
         except duckdb.Error as exc:

@@ -45,12 +45,23 @@ class Engine(Protocol):
     name: str
     capabilities: Capabilities
 
-    def query(self, sql: str, resolve: RelationResolver) -> pa.Table:
-        """Run one SELECT statement; table references are handed to ``resolve``."""
+    def query(
+        self, sql: str, resolve: RelationResolver, *, hugeint_as_bigint: bool = False
+    ) -> pa.Table:
+        """Run one SELECT statement; table references are handed to ``resolve``.
+
+        ``hugeint_as_bigint``: integer results wider than 64 bits (e.g. DuckDB's ``sum`` of
+        integers) come back as 64-bit integers, as the reference types them; overflow raises.
+        """
         ...
 
     def query_batches(
-        self, sql: str, resolve: RelationResolver, batch_size: int = 65536
+        self,
+        sql: str,
+        resolve: RelationResolver,
+        batch_size: int = 65536,
+        *,
+        hugeint_as_bigint: bool = False,
     ) -> pa.RecordBatchReader:
         """Like :meth:`query` but streams the result in record batches."""
         ...

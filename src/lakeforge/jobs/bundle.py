@@ -101,7 +101,8 @@ def _absolute(value: Any, base: Path, *, always: bool) -> Any:
 
 
 def _absolute_paths(resources: Any, base: Path) -> None:
-    """Make task files, wheel libraries and path-like dependencies absolute (in place)."""
+    """Make task files (SQL files too), wheel libraries and path-like dependencies absolute
+    (in place)."""
     jobs = resources.get("jobs") if isinstance(resources, dict) else None
     for job in jobs.values() if isinstance(jobs, dict) else ():
         for task in (job or {}).get("tasks") or []:
@@ -112,6 +113,10 @@ def _absolute_paths(resources: Any, base: Path) -> None:
                 spec = task.get(kind) if isinstance(task, dict) else None
                 if isinstance(spec, dict) and key in spec:
                     spec[key] = _absolute(spec[key], base, always=True)
+            sql = task.get("sql_task") if isinstance(task, dict) else None
+            sql_file = sql.get("file") if isinstance(sql, dict) else None
+            if isinstance(sql_file, dict) and "path" in sql_file:
+                sql_file["path"] = _absolute(sql_file["path"], base, always=True)
             for library in (task.get("libraries") if isinstance(task, dict) else None) or []:
                 if isinstance(library, dict) and "whl" in library:
                     library["whl"] = _absolute(library["whl"], base, always=False)

@@ -45,7 +45,13 @@ TASK_TYPES = (
     "spark_submit_task",
 )
 # Task types lakeforge runs locally; the others are refused when a bundle is validated.
-LOCAL_TASK_TYPES = ("notebook_task", "spark_python_task", "python_wheel_task", "condition_task")
+LOCAL_TASK_TYPES = (
+    "notebook_task",
+    "spark_python_task",
+    "python_wheel_task",
+    "condition_task",
+    "sql_task",
+)
 Scalar = str | int | float | bool
 
 
@@ -74,6 +80,34 @@ class PythonWheelTask(StrictModel):
     named_parameters: dict[str, Scalar] | None = None
 
 
+class SqlTaskFile(StrictModel):
+    path: str
+    source: Literal["WORKSPACE", "GIT"] | None = None
+
+
+class SqlTask(StrictModel):
+    """A SQL file run on the workspace (``warehouse_id`` is accepted and has no local meaning;
+    ``parameters`` fill the file's ``:name`` markers). Query, alert and dashboard tasks, which
+    name objects of a SQL warehouse, do not run locally."""
+
+    file: SqlTaskFile | None = None
+    warehouse_id: str | None = None
+    parameters: dict[str, Scalar] = Field(default_factory=dict)
+    query: dict[str, Any] | None = None
+    alert: dict[str, Any] | None = None
+    dashboard: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _file_only(self) -> SqlTask:
+        others = [n for n in ("query", "alert", "dashboard") if getattr(self, n) is not None]
+        if others or self.file is None:
+            raise ValueError(
+                f"sql_task runs SQL files only (file: {{path: ...}}); "
+                f"{', '.join(others) or 'no file'} given"
+            )
+        return self
+
+
 class ConditionTask(StrictModel):
     op: ConditionOp
     left: Scalar
@@ -93,7 +127,7 @@ class Task(StrictModel):
     condition_task: ConditionTask | None = None
     run_job_task: dict[str, Any] | None = None
     for_each_task: dict[str, Any] | None = None
-    sql_task: dict[str, Any] | None = None
+    sql_task: SqlTask | None = None
     pipeline_task: dict[str, Any] | None = None
     dbt_task: dict[str, Any] | None = None
     spark_jar_task: dict[str, Any] | None = None
@@ -258,6 +292,8 @@ __all__ = [
     "RunIf",
     "Schedule",
     "SparkPythonTask",
+    "SqlTask",
+    "SqlTaskFile",
     "Target",
     "Task",
     "TaskDependency",

@@ -29,11 +29,13 @@ def notebook_file(path: Path) -> Path:
 
 
 def task_file(task: Task) -> Path | None:
-    """The file a notebook or Python task runs (a notebook path may omit ``.py``)."""
+    """The file a notebook, Python or SQL task runs (a notebook path may omit ``.py``)."""
     if task.notebook_task is not None:
         return notebook_file(Path(task.notebook_task.notebook_path))
     if task.spark_python_task is not None:
         return Path(task.spark_python_task.python_file)
+    if task.sql_task is not None and task.sql_task.file is not None:
+        return Path(task.sql_task.file.path)
     return None
 
 
@@ -51,6 +53,8 @@ def dynamic_refs(task: Task) -> list[tuple[str, str]]:
             (f"spark_python_task.parameters[{i}]", v)
             for i, v in enumerate(task.spark_python_task.parameters)
         ]
+    if task.sql_task is not None:
+        values += [(f"sql_task.parameters.{k}", v) for k, v in task.sql_task.parameters.items()]
     wheel = task.python_wheel_task
     if wheel is not None:
         values += [

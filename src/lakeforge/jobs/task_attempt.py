@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lakeforge.errors import ValidationError
-from lakeforge.jobs import process, run_rules
+from lakeforge.jobs import process, run_rules, sql_task
 from lakeforge.jobs.dynamic import RunScope, substitute
 from lakeforge.jobs.environment_check import check_dependencies
 from lakeforge.jobs.job_checks import task_file
@@ -132,8 +132,10 @@ class Attempt:
             argv += [
                 f"--{k}={substitute(v, scope)}" for k, v in (wheel.named_parameters or {}).items()
             ]
-        widgets |= dict(self.runner.parameters)  # job parameters override same-named ones
+        if task.sql_task is not None:
+            widgets = {k: substitute(v, scope) for k, v in task.sql_task.parameters.items()}
         file = task_file(task)
+        widgets |= dict(self.runner.parameters)  # job parameters override same-named ones
         record = self.runner.record
         assert record is not None
         return TaskContext(
@@ -169,7 +171,11 @@ class Attempt:
         env = task_environment(
             self.runner.settings, {"PYTHONPATH": path, TASK_CONTEXT_ENV: str(context_file)}
         )
-        command = process.launcher_command(context_file, self.runner.options.python)
+        python = self.runner.options.python
+        if self.task.sql_task is not None:
+            command = sql_task.command(context_file, python)
+        else:
+            command = process.launcher_command(context_file, python)
         proc = process.start(command, file_dir, env, self.log)
         finished = process.wait(proc, self._timeout(), cancel, self.runner.options.grace_s)
         task_run.exit_code = finished.exit_code

@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pyarrow.parquet as pq
 from deltalake import DeltaTable
 
-from lakeforge.errors import UnsafeOperationError
+from lakeforge.errors import UnsafeOperationError, ValidationError
+from lakeforge.tables.commit import with_commit_retry
+from lakeforge.tables.writer import commit_properties
 
 MIN_VACUUM_RETENTION_HOURS = 168
 _LOG_TEMP_FILE = re.compile(r"^(_commit_[0-9A-Za-z-]+\.json\.tmp|.+#\d+)$")
@@ -135,3 +139,34 @@ def vacuum(
             retention_hours=retention_hours, dry_run=dry_run, enforce_retention_duration=True
         )
     )
+
+
+def optimize(
+    table_dir: Path,
+    name: str,
+    zorder: Sequence[str] = (),
+    timeout_s: float = 60.0,
+    commit_info: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Rewrite small files into larger ones (Z-ordered by ``zorder`` when given).
+
+    Raises:
+        ValidationError: A Z-order column that is not in the table.
+    """
+    table = DeltaTable(str(table_dir))
+    columns = [f.name for f in table.schema().fields]
+    missing = [c for c in zorder if c not in columns]
+    if missing:
+        raise ValidationError(
+            f"optimize {name!r}: ZORDER BY columns {missing} are not in the table",
+            f"choose from {columns}",
+        )
+
+    def run() -> dict[str, Any]:
+        fresh = DeltaTable(str(table_dir))
+        props = commit_properties(commit_info=commit_info)
+        if zorder:
+            return dict(fresh.optimize.z_order(list(zorder), commit_properties=props))
+        return dict(fresh.optimize.compact(commit_properties=props))
+
+    return with_commit_retry(run, table=name, name="optimize", timeout_s=timeout_s)

@@ -1,9 +1,14 @@
-"""SQL over the workspace: three-level names in a SELECT resolve to Delta snapshots."""
+"""SQL over the workspace: three-level names in a SELECT resolve to Delta snapshots.
+
+Callers may pin one-part names to relations of their own (a snapshot at an older version, an
+Arrow table computed before): those names resolve to them before any catalog lookup.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from lakeforge.engines.engine import Engine
 from lakeforge.errors import InvalidNameError, NotFoundError, SqlError
@@ -20,8 +25,9 @@ if TYPE_CHECKING:
 class _Resolver:
     """Maps table references to snapshots, remembering one-part names it could not place."""
 
-    def __init__(self, tables: TableStore) -> None:
+    def __init__(self, tables: TableStore, pinned: Mapping[str, Any] | None = None) -> None:
         self.tables = tables
+        self.pinned = {k.lower(): v for k, v in (pinned or {}).items()}
         self.unresolved: list[ObjectName] = []
 
     def _name(self, catalog: str, schema: str, name: str) -> ObjectName:
@@ -31,7 +37,9 @@ class _Resolver:
         padded = [settings.current_catalog, settings.current_schema][: 3 - len(parts)] + parts
         return ObjectName(*padded)
 
-    def __call__(self, catalog: str, schema: str, name: str) -> pads.Dataset | None:
+    def __call__(self, catalog: str, schema: str, name: str) -> pads.Dataset | pa.Table | None:
+        if not catalog and not schema and name.lower() in self.pinned:
+            return self.pinned[name.lower()]
         try:
             obj = self._name(catalog, schema, name)
         except InvalidNameError:
@@ -60,21 +68,34 @@ class _Resolver:
         return error
 
 
-def run_sql(tables: TableStore, engine: Engine, sql: str) -> pa.Table:
-    """Run one SELECT over workspace tables and return Arrow."""
-    resolver = _Resolver(tables)
+def run_sql(
+    tables: TableStore,
+    engine: Engine,
+    sql: str,
+    *,
+    pinned: Mapping[str, pads.Dataset | pa.Table] | None = None,
+    hugeint_as_bigint: bool = False,
+) -> pa.Table:
+    """Run one SELECT over workspace tables (and ``pinned`` relations) and return Arrow."""
+    resolver = _Resolver(tables, pinned)
     try:
-        return engine.query(sql, resolver)
+        return engine.query(sql, resolver, hugeint_as_bigint=hugeint_as_bigint)
     except SqlError as exc:
         raise resolver.explain(exc) from exc
 
 
 def run_sql_batches(
-    tables: TableStore, engine: Engine, sql: str, batch_size: int = 65536
+    tables: TableStore,
+    engine: Engine,
+    sql: str,
+    batch_size: int = 65536,
+    *,
+    pinned: Mapping[str, pads.Dataset | pa.Table] | None = None,
+    hugeint_as_bigint: bool = False,
 ) -> pa.RecordBatchReader:
     """Run one SELECT and stream the result in record batches."""
-    resolver = _Resolver(tables)
+    resolver = _Resolver(tables, pinned)
     try:
-        return engine.query_batches(sql, resolver, batch_size)
+        return engine.query_batches(sql, resolver, batch_size, hugeint_as_bigint=hugeint_as_bigint)
     except SqlError as exc:
         raise resolver.explain(exc) from exc

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,16 +23,24 @@ from lakeforge.errors import (
     VersionNotFoundError,
 )
 
+# Commit-info key naming the statement a commit came from when it differs from the Delta
+# operation (a SQL UPDATE is committed by a deltalake merge); history shows this name.
+OPERATION_KEY = "lakeforge.operation"
+PARAMETERS_KEY = "lakeforge.operationParameters"  # JSON object, replaces operationParameters
+_HISTORY_FIELDS = {"version", "timestamp", "operation", "operationParameters", "operationMetrics"}
+
 
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
-    """One commit of a table."""
+    """One commit of a table (``details``: the other commit-info fields, e.g. ``readVersion``,
+    ``isBlindAppend``, ``engineInfo``, ``userName``)."""
 
     version: int
     timestamp: datetime
     operation: str
     parameters: dict[str, Any]
     metrics: dict[str, Any]
+    details: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def _as_datetime(value: datetime | str) -> datetime:
@@ -211,13 +221,19 @@ def history(table: DeltaTable, limit: int | None = None) -> list[HistoryEntry]:
     entries = []
     for item in table.history(limit):
         stamp = datetime.fromtimestamp(int(item.get("timestamp", 0)) / 1000, tz=UTC)
+        details = {k: v for k, v in item.items() if k not in _HISTORY_FIELDS}
+        operation = details.pop(OPERATION_KEY, None) or item.get("operation", "")
+        parameters = dict(item.get("operationParameters") or {})
+        if PARAMETERS_KEY in details:
+            parameters = dict(json.loads(str(details.pop(PARAMETERS_KEY))))
         entries.append(
             HistoryEntry(
                 version=int(item["version"]),
                 timestamp=stamp,
-                operation=str(item.get("operation", "")),
-                parameters=dict(item.get("operationParameters") or {}),
+                operation=str(operation),
+                parameters=parameters,
                 metrics=dict(item.get("operationMetrics") or {}),
+                details=details,
             )
         )
     return entries

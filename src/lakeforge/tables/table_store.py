@@ -19,92 +19,26 @@ from typing import Any
 import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 
-from lakeforge.catalog.records import ColumnInfo, TableInfo
+from lakeforge.catalog.records import TableInfo
 from lakeforge.catalog.sql_store import MetadataStore
 from lakeforge.errors import (
     AlreadyExistsError,
     NotFoundError,
-    SchemaMismatchError,
     ValidationError,
 )
 from lakeforge.frames import to_arrow
 from lakeforge.names import ObjectName, parse_name, parse_schema_name, storage_path
 from lakeforge.settings import Settings
-from lakeforge.tables import janitor, reader, writer
+from lakeforge.tables import changes, janitor, reader, writer
+from lakeforge.tables.definition import DECIMAL_TO_FLOAT as DECIMAL_TO_FLOAT  # re-exported
+from lakeforge.tables.definition import ORIGINAL_TYPE as ORIGINAL_TYPE  # re-exported
+from lakeforge.tables.definition import (
+    check_roles,
+    columns_of,
+    record_original_types,
+    target_schema,
+)
 from lakeforge.tables.locks import name_lock, writer_lock
-from lakeforge.tables.types import Cast, normalize, parse_schema, type_name
-
-DECIMAL_TO_FLOAT = "lakeforge.decimal_to_float"
-ORIGINAL_TYPE = "lakeforge.original_type"
-
-
-def _columns_of(schema: pa.Schema) -> tuple[ColumnInfo, ...]:
-    return tuple(ColumnInfo(f.name, type_name(f.type), f.nullable) for f in schema)
-
-
-def _check_roles(
-    schema: pa.Schema, keys: Sequence[str], timeseries: str | None, partitions: Sequence[str]
-) -> None:
-    if len(set(keys)) != len(keys):
-        dup = sorted({k for k in keys if list(keys).count(k) > 1})
-        raise ValidationError(f"primary keys repeat {dup}", "list each key column once")
-    if timeseries is not None and timeseries not in keys:
-        raise ValidationError(
-            f"timeseries key {timeseries!r} is not one of the primary keys {list(keys)}",
-            f"add {timeseries!r} to primary_keys",
-        )
-    for role, cols in (("primary key", keys), ("partition", partitions)):
-        missing = [c for c in cols if c not in schema.names]
-        if missing:
-            raise ValidationError(
-                f"{role} column(s) {missing} are not in the schema {schema.names}",
-                "fix the column names or add the columns",
-            )
-
-
-def _record_original_types(schema: pa.Schema, casts: Sequence[Cast]) -> pa.Schema:
-    for cast in casts:
-        if cast.reason != "decimal_to_float":
-            continue
-        index = schema.get_field_index(cast.column)
-        field = schema.field(index)
-        meta = dict(field.metadata or {})
-        meta[ORIGINAL_TYPE.encode()] = cast.from_type.encode()
-        schema = schema.set(index, field.with_metadata(meta))
-    return schema
-
-
-def _target_schema(
-    data: pa.Table | None,
-    schema: pa.Schema | str | None,
-    keys: Sequence[str],
-    d2f: bool,
-    table: str = "<new table>",
-) -> tuple[pa.Schema, pa.Table | None, list[Cast]]:
-    declared = parse_schema(schema) if isinstance(schema, str) else schema
-    casts: list[Cast] = []
-    if data is not None:
-        if declared is not None and set(declared.names) != set(data.column_names):
-            raise SchemaMismatchError(
-                table,
-                f"schema columns {declared.names} differ from data columns {data.column_names}",
-                "pass matching df and schema, or only one of them",
-            )
-        if declared is not None:
-            data = data.select(declared.names)
-            # the declared types go through the same normalization as the data (decimal_to_float)
-            declared = normalize(declared.empty_table(), decimal_to_float=d2f)[0].schema
-        prepared = writer.prepare(data, declared, table=table, decimal_to_float=d2f)
-        data, casts = prepared.data, list(prepared.casts)
-        base = data.schema
-    elif declared is not None:
-        normalized, casts = normalize(declared.empty_table(), decimal_to_float=d2f)
-        base = normalized.schema
-    else:
-        raise ValidationError("neither data nor schema was given", "pass data=... or schema=...")
-    fields = [f.with_nullable(False) if f.name in keys else f for f in base]
-    target = _record_original_types(pa.schema(fields), casts)
-    return target, (data.cast(target) if data is not None else None), casts
 
 
 class TableStore:
@@ -141,8 +75,14 @@ class TableStore:
         tags: Mapping[str, str] | None = None,
         decimal_to_float: bool = False,
         if_not_exists: bool = False,
+        configuration: Mapping[str, str] | None = None,
+        properties: Mapping[str, Any] | None = None,
+        commit_info: Mapping[str, str] | None = None,
     ) -> TableInfo:
         """Create a table from a schema (Arrow or ``"col type, ..."``) and/or data.
+
+        ``configuration`` holds Delta table properties (``delta.*``), ``properties`` extra
+        catalog properties, ``commit_info`` extra fields of the first commit.
 
         Raises:
             AlreadyExistsError: The table exists and ``if_not_exists`` is false.
@@ -154,8 +94,8 @@ class TableStore:
         arrow = to_arrow(data) if data is not None else None
         if arrow is not None:
             writer.check_keys(arrow, keys, obj.full)
-        target, arrow, casts = _target_schema(arrow, schema, keys, decimal_to_float, obj.full)
-        _check_roles(target, keys, timeseries_key, partition_columns)
+        target, arrow, casts = target_schema(arrow, schema, keys, decimal_to_float, obj.full)
+        check_roles(target, keys, timeseries_key, partition_columns)
         with name_lock(self.settings.warehouse, obj):
             if self.metadata.tables.exists(obj):
                 if if_not_exists:
@@ -163,66 +103,82 @@ class TableStore:
                 raise AlreadyExistsError("table", obj.full)
             if arrow is not None and keys:
                 writer.check_unique(arrow, keys, obj.full)
-            location = "/".join(obj.parts)
             path = storage_path(self.settings.warehouse, *obj.parts)
             if path.exists():
                 shutil.rmtree(path)  # data without a catalog entry: a killed create or drop
-            self._write_new(path, obj, target, arrow, partition_columns, description)
-            info = TableInfo(
-                name=obj,
-                table_id=str(uuid.uuid4()),
-                location=location,
-                columns=_columns_of(target),
-                primary_keys=tuple(keys),
-                timeseries_key=timeseries_key,
-                partition_columns=tuple(partition_columns),
-                description=description,
-                owner=self.settings.user,
-                tags=dict(tags or {}),
-                properties={
-                    DECIMAL_TO_FLOAT: decimal_to_float,
-                    "lakeforge.create_casts": [str(c) for c in casts],
-                },
+            self._write_new(
+                path,
+                obj,
+                (target, arrow),
+                partition_columns,
+                description,
+                (configuration, commit_info),
             )
+            stored = {
+                **dict(properties or {}),
+                DECIMAL_TO_FLOAT: decimal_to_float,
+                "lakeforge.create_casts": [str(c) for c in casts],
+            }
+            roles = (keys, timeseries_key, partition_columns)
+            info = self._new_info(obj, target, roles, (description, tags, stored))
             try:
                 return self.metadata.tables.create(info)
             except BaseException:
                 shutil.rmtree(path, ignore_errors=True)
                 raise
 
+    def _new_info(
+        self,
+        obj: ObjectName,
+        target: pa.Schema,
+        roles: tuple[Sequence[str], str | None, Sequence[str]],
+        extra: tuple[str | None, Mapping[str, str] | None, dict[str, Any]],
+    ) -> TableInfo:
+        keys, timeseries_key, partition_columns = roles
+        description, tags, properties = extra
+        return TableInfo(
+            name=obj,
+            table_id=str(uuid.uuid4()),
+            location="/".join(obj.parts),
+            columns=columns_of(target),
+            primary_keys=tuple(keys),
+            timeseries_key=timeseries_key,
+            partition_columns=tuple(partition_columns),
+            description=description,
+            owner=self.settings.user,
+            tags=dict(tags or {}),
+            properties=properties,
+        )
+
     def _write_new(
         self,
         path: Path,
         obj: ObjectName,
-        schema: pa.Schema,
-        data: pa.Table | None,
+        contents: tuple[pa.Schema, pa.Table | None],
         partitions: Sequence[str],
         description: str | None,
+        extra: tuple[Mapping[str, str] | None, Mapping[str, str] | None],
     ) -> None:
+        schema, data = contents
+        configuration, commit_info = extra
         path.parent.mkdir(parents=True, exist_ok=True)
+        options: dict[str, Any] = {
+            "partition_by": list(partitions) or None,
+            "name": obj.full,
+            "description": description,
+            "configuration": dict(configuration) if configuration else None,
+            "commit_properties": writer.commit_properties(commit_info=commit_info),
+        }
         if data is None:
-            DeltaTable.create(
-                str(path),
-                schema,
-                partition_by=list(partitions) or None,
-                name=obj.full,
-                description=description,
-            )
+            DeltaTable.create(str(path), schema, **options)
         else:
-            write_deltalake(
-                str(path),
-                data,
-                mode="error",
-                partition_by=list(partitions) or None,
-                name=obj.full,
-                description=description,
-            )
+            write_deltalake(str(path), data, mode="error", **options)
 
     def get(self, name: str | ObjectName) -> TableInfo:
         """Catalog entry of a table, with its columns brought in line with the Delta schema."""
         info = self.metadata.tables.get(self.resolve(name))
         snapshot = reader.open_snapshot(self.path(info), str(info.name))
-        columns = _columns_of(writer.table_schema(snapshot))
+        columns = columns_of(writer.table_schema(snapshot))
         if columns != info.columns:
             info = self.metadata.tables.update(info.name, columns=columns)
         return info
@@ -276,7 +232,7 @@ class TableStore:
         new_casts = [c for c in prepared.casts if c.column in prepared.added_columns]
         if any(c.reason == "decimal_to_float" for c in new_casts):
             # new decimal columns record their original type like those made at create
-            schema = _record_original_types(prepared.data.schema, new_casts)
+            schema = record_original_types(prepared.data.schema, new_casts)
             data = pa.Table.from_arrays(prepared.data.columns, schema=schema)
             prepared = writer.Prepared(data, prepared.casts, prepared.added_columns)
         return prepared
@@ -292,6 +248,7 @@ class TableStore:
         data: Any,
         *,
         transaction: tuple[str, int] | None = None,
+        commit_info: Mapping[str, str] | None = None,
     ) -> writer.WriteResult:
         """Append rows (new columns are added to the table).
 
@@ -311,10 +268,17 @@ class TableStore:
                 prepared,
                 self.settings.commit_timeout_s,
                 transaction,
+                commit_info,
             )
         return self._after_write(info, result)
 
-    def overwrite(self, name: str | ObjectName, data: Any) -> writer.WriteResult:
+    def overwrite(
+        self,
+        name: str | ObjectName,
+        data: Any,
+        *,
+        commit_info: Mapping[str, str] | None = None,
+    ) -> writer.WriteResult:
         """Replace all rows."""
         info = self.metadata.tables.get(self.resolve(name))
         with writer_lock(self.settings.warehouse, info.name):
@@ -322,7 +286,11 @@ class TableStore:
             if info.primary_keys:
                 writer.check_unique(prepared.data, info.primary_keys, info.name.full)
             result = writer.overwrite(
-                self.path(info), info.name.full, prepared, self.settings.commit_timeout_s
+                self.path(info),
+                info.name.full,
+                prepared,
+                self.settings.commit_timeout_s,
+                commit_info,
             )
         return self._after_write(info, result)
 
@@ -350,12 +318,41 @@ class TableStore:
             )
         return self._after_write(info, result)
 
-    def delete(self, name: str | ObjectName, where: str | None = None) -> writer.WriteResult:
+    def delete(
+        self,
+        name: str | ObjectName,
+        where: str | None = None,
+        *,
+        commit_info: Mapping[str, str] | None = None,
+    ) -> writer.WriteResult:
         """Delete rows matching a SQL predicate (all rows when ``where`` is None)."""
         info = self.metadata.tables.get(self.resolve(name))
         with writer_lock(self.settings.warehouse, info.name):
             return writer.delete(
-                self.path(info), info.name.full, where, self.settings.commit_timeout_s
+                self.path(info), info.name.full, where, self.settings.commit_timeout_s, commit_info
+            )
+
+    def apply_changes(
+        self,
+        name: str | ObjectName,
+        compute: changes.ChangeFunction,
+        *,
+        operation: writer.Operation,
+        commit_info: Mapping[str, str] | None = None,
+    ) -> writer.WriteResult:
+        """Update, delete and insert rows as ``compute`` decides on the latest snapshot, in one
+        commit (both re-run on commit conflicts); see :mod:`lakeforge.tables.changes`."""
+        info = self.metadata.tables.get(self.resolve(name))
+        with writer_lock(self.settings.warehouse, info.name):
+            return changes.apply(
+                self.path(info),
+                info.name.full,
+                compute,
+                operation=operation,
+                partitions=info.partition_columns,
+                timeout_s=self.settings.commit_timeout_s,
+                commit_info=commit_info,
+                decimal_to_float=bool(info.properties.get(DECIMAL_TO_FLOAT)),
             )
 
     # -- reads ---------------------------------------------------------------------------
@@ -409,6 +406,20 @@ class TableStore:
         info = self.metadata.tables.get(self.resolve(name))
         with writer_lock(self.settings.warehouse, info.name, exclusive=True):
             return janitor.clean(self.path(info), info.name.full)
+
+    def optimize(
+        self,
+        name: str | ObjectName,
+        *,
+        zorder: Sequence[str] = (),
+        commit_info: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Compact small files (or Z-order them by ``zorder``); returns deltalake's metrics."""
+        info = self.metadata.tables.get(self.resolve(name))
+        with writer_lock(self.settings.warehouse, info.name):
+            return janitor.optimize(
+                self.path(info), info.name.full, zorder, self.settings.commit_timeout_s, commit_info
+            )
 
     def vacuum(
         self, name: str | ObjectName, *, retention_hours: int = 168, dry_run: bool = False

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -280,3 +281,109 @@ def _has_timestamp(dtype: pa.DataType) -> bool:
 def count_non_null(column: pa.ChunkedArray) -> int:
     """Rows holding a value (for cast reports)."""
     return int(pc.sum(pc.is_valid(column)).as_py() or 0)
+
+
+def _numeric(dtype: pa.DataType) -> bool:
+    return bool(
+        pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype)
+    )
+
+
+def _to_numeric(column: pa.ChunkedArray, target: pa.DataType) -> pa.ChunkedArray:
+    if pa.types.is_decimal(target) and pa.types.is_integer(column.type):
+        # pyarrow sizes int -> decimal by the int's width; go through the widest decimal so
+        # the value, not the width, decides whether it fits
+        column = column.cast(pa.decimal128(38, 0))
+    converted = column.cast(target)  # safe: overflow and truncation raise
+    if pa.types.is_floating(target):
+        before = pc.sum(pc.is_inf(column)).as_py() if pa.types.is_floating(column.type) else 0
+        if (pc.sum(pc.is_inf(converted)).as_py() or 0) != (before or 0):
+            raise pa.ArrowInvalid(f"value out of range for {type_name(target)}")
+    return converted
+
+
+def _parse_time(text: str, target: pa.DataType) -> datetime | date:
+    """One date/time string as the reference casts it: ISO 8601 with ``T`` or a space, an
+    optional zone offset; a date-time without one is UTC (the session time zone)."""
+    when = datetime.fromisoformat(text.strip())
+    if pa.types.is_date(target):
+        return when.date()
+    if target.tz is None:
+        return (
+            when.replace(tzinfo=None)
+            if when.tzinfo is None
+            else when.astimezone(UTC).replace(tzinfo=None)
+        )
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _to_time(column: pa.ChunkedArray, target: pa.DataType) -> pa.ChunkedArray:
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        try:
+            values = [None if v is None else _parse_time(v, target) for v in column.to_pylist()]
+        except ValueError as exc:
+            raise pa.ArrowInvalid(str(exc)) from exc
+        return pa.chunked_array([pa.array(values, target)])
+    if pa.types.is_date(target) or target.tz is None:
+        return column.cast(target)
+    # local date-times are read in the session time zone, which is UTC (reference default)
+    naive = column.cast(pa.timestamp(target.unit)) if pa.types.is_date(column.type) else column
+    return naive.cast(pa.timestamp(target.unit)).cast(target)
+
+
+def store_assign(
+    column: pa.ChunkedArray | pa.Array,
+    target: pa.DataType,
+    *,
+    table: str,
+    name: str,
+    constant: bool,
+) -> tuple[pa.ChunkedArray, Cast | None]:
+    """Give values a SQL statement writes into a column the column's type, as the reference's
+    store assignment does, refusing any value that does not fit.
+
+    - the same type, or a lossless widening: unchanged (the table layer casts and reports it);
+    - numbers into another numeric type (e.g. a DECIMAL sum into a DOUBLE column, BIGINT into
+      INT): converted when every value fits (no overflow, no lost digits; a float may round to
+      the nearest representable value); reported as a ``store assignment`` cast unless the
+      values are constants written in the statement (``VALUES (2.5)``), which have no type of
+      their own;
+    - dates and timestamps into a timestamp column (a local date-time is read as UTC, the
+      session time zone), and constant strings into a date or timestamp column when they parse;
+    - anything else (a string into an INT column, a boolean into a number) is refused.
+
+    Raises:
+        SchemaMismatchError: A value that cannot be stored in the column.
+    """
+    from lakeforge.errors import SchemaMismatchError
+
+    values = column if isinstance(column, pa.ChunkedArray) else pa.chunked_array([column])
+    source = values.type
+    if source == target or pa.types.is_null(source) or is_widening(source, target):
+        return (values.cast(target) if constant else values), None
+    text = pa.types.is_string(source) or pa.types.is_large_string(source)
+    time_source = pa.types.is_date(source) or pa.types.is_timestamp(source)
+    numeric = _numeric(source) and _numeric(target)
+    to_time = (pa.types.is_timestamp(target) and time_source) or (
+        constant and text and (pa.types.is_date(target) or pa.types.is_timestamp(target))
+    )
+    if not (numeric or to_time):
+        raise SchemaMismatchError(
+            table,
+            f"column {name!r} is {type_name(target)} but the statement gives {type_name(source)}",
+            f"write a {type_name(target)} value, or CAST(... AS {type_name(target).upper()})",
+        )
+    try:
+        converted = _to_numeric(values, target) if numeric else _to_time(values, target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        example = next((v for v in values.to_pylist() if v is not None), None)
+        raise SchemaMismatchError(
+            table,
+            f"value {example!r} ({type_name(source)}) does not fit column {name!r} "
+            f"({type_name(target)}): {str(exc).splitlines()[0]}",
+            f"write a value that fits {type_name(target)}",
+        ) from exc
+    if constant:
+        return converted, None
+    rows = count_non_null(values)
+    return converted, Cast(name, type_name(source), type_name(target), rows, "store assignment")

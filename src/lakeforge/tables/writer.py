@@ -8,7 +8,7 @@ under :func:`~lakeforge.tables.commit.with_commit_retry` on a fresh snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -21,7 +21,7 @@ from lakeforge.errors import DuplicateKeyError, SchemaMismatchError, ValidationE
 from lakeforge.tables.commit import with_commit_retry
 from lakeforge.tables.types import Cast, is_widening, normalize, null_columns, type_name
 
-Operation = Literal["CREATE", "APPEND", "OVERWRITE", "MERGE", "DELETE"]
+Operation = Literal["CREATE", "APPEND", "OVERWRITE", "MERGE", "UPDATE", "DELETE"]
 _PARTITION_LITERAL_LIMIT = 100
 
 
@@ -179,7 +179,8 @@ def check_unique(data: pa.Table, keys: Sequence[str], table: str) -> None:
         raise DuplicateKeyError(table, keys, example, repeated.num_rows)
 
 
-def _quote(column: str) -> str:
+def quote(column: str) -> str:
+    """A column name quoted for deltalake's SQL predicates."""
     return "`" + column.replace("`", "``") + "`"
 
 
@@ -193,23 +194,41 @@ def _literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def merge_predicate(data: pa.Table, keys: Sequence[str], partitions: Sequence[str]) -> str:
-    """Key equality plus literal partition values, so merges into other partitions don't
-    conflict."""
-    terms = [f"t.{_quote(k)} = s.{_quote(k)}" for k in keys]
+def partition_terms(data: pa.Table, partitions: Sequence[str], alias: str = "t") -> list[str]:
+    """``t.p IN (...)`` for each partition column whose values in ``data`` are few and not null:
+    a merge whose predicate names its partitions literally does not conflict with merges into
+    other partitions."""
+    terms = []
     for column in partitions:
         if column not in data.column_names or data.num_rows == 0:
             continue
         values = pc.unique(data.column(column)).to_pylist()
         if None in values or len(values) > _PARTITION_LITERAL_LIMIT:
             continue
-        terms.append(f"t.{_quote(column)} IN ({', '.join(_literal(v) for v in values)})")
-    return " AND ".join(terms)
+        literals = ", ".join(_literal(v) for v in values)
+        terms.append(f"{alias}.{quote(column)} IN ({literals})")
+    return terms
 
 
-def _props(transaction: tuple[str, int] | None = None) -> CommitProperties:
+def merge_predicate(data: pa.Table, keys: Sequence[str], partitions: Sequence[str]) -> str:
+    """Key equality plus literal partition values, so merges into other partitions don't
+    conflict."""
+    terms = [f"t.{quote(k)} = s.{quote(k)}" for k in keys]
+    return " AND ".join(terms + partition_terms(data, partitions))
+
+
+def commit_properties(
+    transaction: tuple[str, int] | None = None, commit_info: Mapping[str, str] | None = None
+) -> CommitProperties:
+    """Properties of one lakeforge commit: no deltalake-internal retries (the caller retries
+    with backoff), an optional transaction id and extra commit-info fields (e.g. the SQL
+    statement a commit came from, shown by history)."""
     transactions = [Transaction(*transaction)] if transaction is not None else None
-    return CommitProperties(max_commit_retries=0, app_transactions=transactions)
+    return CommitProperties(
+        max_commit_retries=0,
+        app_transactions=transactions,
+        custom_metadata=dict(commit_info) if commit_info else None,
+    )
 
 
 def append(
@@ -218,6 +237,7 @@ def append(
     prepared: Prepared,
     timeout_s: float,
     transaction: tuple[str, int] | None = None,
+    commit_info: Mapping[str, str] | None = None,
 ) -> WriteResult:
     """Append rows; with ``transaction`` (app id, version) at most once per pair.
 
@@ -236,7 +256,7 @@ def append(
             prepared.data,
             mode="append",
             schema_mode="merge",
-            commit_properties=_props(transaction),
+            commit_properties=commit_properties(transaction, commit_info),
         )
         return table.version()
 
@@ -254,7 +274,13 @@ def append(
     )
 
 
-def overwrite(path: Path, name: str, prepared: Prepared, timeout_s: float) -> WriteResult:
+def overwrite(
+    path: Path,
+    name: str,
+    prepared: Prepared,
+    timeout_s: float,
+    commit_info: Mapping[str, str] | None = None,
+) -> WriteResult:
     """Replace all rows (the schema keeps its columns and gains new ones)."""
 
     def run() -> tuple[int, int]:
@@ -267,7 +293,7 @@ def overwrite(path: Path, name: str, prepared: Prepared, timeout_s: float) -> Wr
             prepared.data,
             mode="overwrite",
             schema_mode="merge",
-            commit_properties=_props(),
+            commit_properties=commit_properties(commit_info=commit_info),
         )
         return table.version(), before
 
@@ -294,7 +320,7 @@ def merge(
     """Upsert on ``keys``: matched rows get the given columns overwritten, others are inserted."""
     check_unique(prepared.data, keys, name)
     predicate = merge_predicate(prepared.data, keys, partitions)
-    columns = {_quote(c): f"s.{_quote(c)}" for c in prepared.data.column_names}
+    columns = {quote(c): f"s.{quote(c)}" for c in prepared.data.column_names}
     updates = {k: v for k, v in columns.items() if k.strip("`") not in keys}
 
     def run() -> tuple[int, dict[str, Any]]:
@@ -305,7 +331,7 @@ def merge(
             source_alias="s",
             target_alias="t",
             merge_schema=True,
-            commit_properties=_props(),
+            commit_properties=commit_properties(),
         )
         if updates:
             merger = merger.when_matched_update(updates=updates)
@@ -324,12 +350,18 @@ def merge(
     )
 
 
-def delete(path: Path, name: str, where: str | None, timeout_s: float) -> WriteResult:
+def delete(
+    path: Path,
+    name: str,
+    where: str | None,
+    timeout_s: float,
+    commit_info: Mapping[str, str] | None = None,
+) -> WriteResult:
     """Delete the rows matching a SQL predicate (all rows when ``where`` is None)."""
 
     def run() -> tuple[int, dict[str, Any]]:
         table = DeltaTable(str(path))
-        metrics = table.delete(where, commit_properties=_props())
+        metrics = table.delete(where, commit_properties=commit_properties(commit_info=commit_info))
         return table.version(), metrics
 
     try:

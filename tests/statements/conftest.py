@@ -1,0 +1,58 @@
+"""Fixtures for SQL statements: run a script on the test's workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from lakeforge.statements.runner import execute
+from lakeforge.statements.session import StatementResult
+from lakeforge.tables.workspace import Workspace
+
+Sql = Callable[..., pa.Table]
+
+
+@pytest.fixture
+def sql(ws: Workspace) -> Sql:
+    """``sql("...")``: run statements on ``ws``; the last statement's rows as Arrow."""
+
+    def run(script: str, **args: Any) -> pa.Table:
+        return execute(ws, script, args=args or None)[-1].table
+
+    return run
+
+
+@pytest.fixture
+def results(ws: Workspace) -> Callable[[str], list[StatementResult]]:
+    """``results("...")``: every statement's result (messages, casts)."""
+
+    def run(script: str) -> list[StatementResult]:
+        return execute(ws, script)
+
+    return run
+
+
+@pytest.fixture
+def version(ws: Workspace) -> Callable[[str], int]:
+    """``version("t")``: the table's current Delta version."""
+
+    def current(name: str) -> int:
+        return int(ws.tables.snapshot(name).version())
+
+    return current
+
+
+@pytest.fixture
+def top_level() -> Iterator[None]:
+    """For tests of top-level calls (``lakeforge.sql``, ``FeatureEngineeringClient()``), which
+    cache opened workspaces: close and forget them afterwards."""
+    from lakeforge.tables import workspace as workspace_module
+
+    yield
+    with workspace_module._OPEN_LOCK:
+        for opened in workspace_module._OPEN.values():
+            opened.close()
+        workspace_module._OPEN.clear()
