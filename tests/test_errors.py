@@ -16,7 +16,9 @@ from lakeforge import errors as e
 ALL_ERRORS = [
     obj
     for obj in vars(e).values()
-    if isinstance(obj, type) and issubclass(obj, BaseException) and obj.__module__ == e.__name__
+    if isinstance(obj, type)
+    and issubclass(obj, BaseException)
+    and obj.__module__.startswith(e.__name__ + ".")
 ]
 
 # One realistic instance of every error class, with the value that must show in the message.
@@ -142,6 +144,48 @@ EXAMPLES: dict[type[e.LakeforgeError], tuple[e.LakeforgeError, str]] = {
         e.RegistrationTimeoutError("dev.ml.churn", 3, 300.0, "PENDING_REGISTRATION"),
         "PENDING_REGISTRATION after 300s",
     ),
+    e.VolumeNotFoundError: (
+        e.VolumeNotFoundError("main.raw.landing", ["main.raw.files"]),
+        "'main.raw.landing'",
+    ),
+    e.SecretScopeNotFoundError: (e.SecretScopeNotFoundError("prod", ["dev"]), "'prod'"),
+    e.SecretNotFoundError: (e.SecretNotFoundError("prod/db_password", ["token"]), "db_password"),
+    e.PathNotFoundError: (e.PathNotFoundError("dbfs:/tmp/x.csv", ["y.csv"]), "dbfs:/tmp/x.csv"),
+    e.LocationError: (
+        e.LocationError("s3://bucket/x", "uses the s3: scheme", "copy it into a volume"),
+        "s3://bucket/x",
+    ),
+    e.UnknownUtilityError: (
+        e.UnknownUtilityError("dbutils.fs.lss", ["ls", "cp"]),
+        "dbutils.fs.lss does not exist; dbutils.fs has: cp, ls",
+    ),
+    e.ContextValueError: (
+        e.ContextValueError("getContext().currentRunId()", "not in a job run"),
+        "currentRunId() has no value: not in a job run",
+    ),
+    e.NotebookMagicError: (
+        e.NotebookMagicError("%scala", "is a cell language lakeforge cannot run", "use Python"),
+        "%scala",
+    ),
+    e.PipConflictError: (
+        e.PipConflictError("mlflow==2.11.3", "mlflow", "3.1.0"),
+        "'mlflow==2.11.3' conflicts with mlflow 3.1.0",
+    ),
+    e.NotebookCellError: (
+        e.NotebookCellError("notebooks/Train.py", 3, 27, "SyntaxError", "invalid syntax"),
+        "notebooks/Train.py, cell 3, line 27: SyntaxError",
+    ),
+    e.ShellCommandError: (e.ShellCommandError("exit 3", 3), "status 3 (exit 3)"),
+    e.PipInstallError: (
+        e.PipInstallError(["nope-pkg==1.0"], "no matching distribution"),
+        "nope-pkg==1.0",
+    ),
+    e.DeploymentError: (
+        e.DeploymentError(
+            "taxi", "dev", "resources.registered_models.model", "catalog 'nope' not found"
+        ),
+        "resources.registered_models.model",
+    ),
 }
 
 
@@ -221,6 +265,18 @@ def test_hierarchy_matches_the_documented_tree() -> None:
         e.StagesUnsupportedError: e.ValidationError,
         e.RegistrationError: e.LakeforgeError,
         e.RegistrationTimeoutError: e.RetryableError,
+        e.VolumeNotFoundError: e.NotFoundError,
+        e.SecretScopeNotFoundError: e.NotFoundError,
+        e.SecretNotFoundError: e.NotFoundError,
+        e.PathNotFoundError: e.NotFoundError,
+        e.LocationError: e.ValidationError,
+        e.ContextValueError: e.LakeforgeError,
+        e.NotebookMagicError: e.ValidationError,
+        e.PipConflictError: e.EnvironmentMismatchError,
+        e.NotebookCellError: e.LakeforgeError,
+        e.ShellCommandError: e.LakeforgeError,
+        e.PipInstallError: e.LakeforgeError,
+        e.DeploymentError: e.LakeforgeError,
     }
     for cls, parent in parents.items():
         assert cls.__bases__ == (parent,), cls.__name__
@@ -274,16 +330,33 @@ def test_lakeforge_error_without_fix_is_just_what() -> None:
     assert str(e.LakeforgeError("plain")) == "plain"
 
 
-def test_errors_module_imports_only_the_standard_library() -> None:
-    tree = ast.parse(Path(inspect.getfile(errors_module)).read_text())
+def test_errors_package_imports_only_the_standard_library() -> None:
     imported: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, "errors.py must not use relative imports"
-            assert node.module is not None
-            imported.add(node.module.split(".")[0])
+    for path in Path(inspect.getfile(errors_module)).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 0, f"{path.name} must not use relative imports"
+                assert node.module is not None
+                imported.add(node.module)
     assert imported, "expected at least one import"
-    not_stdlib = sorted(imported - set(sys.stdlib_module_names) - {"__future__"})
+    own = {m for m in imported if m.startswith("lakeforge.")}
+    assert all(m.startswith("lakeforge.errors.") for m in own), own
+    outside = {m.split(".")[0] for m in imported - own}
+    not_stdlib = sorted(outside - set(sys.stdlib_module_names) - {"__future__"})
     assert not_stdlib == []
+
+
+def test_the_tree_in_the_docstring_names_every_error() -> None:
+    assert errors_module.__doc__ is not None
+    drawn = {w for w in errors_module.__doc__.split() if w.endswith("Error")}
+    assert drawn == {cls.__name__ for cls in ALL_ERRORS}
+    assert sorted(errors_module.__all__) == sorted(cls.__name__ for cls in ALL_ERRORS)
+
+
+def test_unknown_utility_error_is_an_attribute_error() -> None:
+    error = e.UnknownUtilityError("dbutils.foo", ["fs", "widgets"])
+    assert isinstance(error, AttributeError)
+    assert e.UnknownUtilityError.__bases__ == (e.LakeforgeError, AttributeError)
+    assert (error.call, error.members) == ("dbutils.foo", ["fs", "widgets"])
