@@ -13,7 +13,11 @@ from lakeforge.runtime import dbutils
 dbutils.widgets.text("stage", "features")
 dbutils.widgets.text("manifest", "ml-manifest.yaml")
 stage = dbutils.widgets.get("stage")
-manifest = load_manifest(Path(__file__).resolve().parents[1] / dbutils.widgets.get("manifest"))
+# Notebooks have no __file__ (as on the reference runtime); the context knows the notebook path.
+notebook_path = dbutils.notebook.entry_point.getDbutils().notebook().getContext().notebookPath()
+manifest = load_manifest(
+    Path(notebook_path.get()).resolve().parents[1] / dbutils.widgets.get("manifest")
+)
 
 # COMMAND ----------
 ws = lakeforge.Workspace.open()

@@ -28,7 +28,8 @@ def _notebook_file(parent: TaskContext | None, path: str) -> Path:
     if found.is_file():
         return found.resolve()
     raise ValidationError(
-        f"notebook {path!r} not found (looked for {candidate} and {candidate}.py)",
+        f"notebook {path!r} not found (looked for {candidate}, {candidate}.py and "
+        f"{candidate}.ipynb)",
         "pass a path relative to the calling notebook",
     )
 

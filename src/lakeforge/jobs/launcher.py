@@ -1,24 +1,27 @@
 """The task process: ``python -m lakeforge.jobs.launcher <context.json>``.
 
-Runs one task attempt as the reference would: a notebook or Python file as ``__main__`` with
-``dbutils`` in its globals (Databricks notebooks use it without importing) and ``sys.argv`` set
-to the task's parameters, or a wheel's entry point by name. Exit status is the verdict:
-0 for success (``dbutils.notebook.exit`` included, its value written to the output file), 1
-for an exit value starting with ``FAILED`` (also the state message), the script's own code for
-``sys.exit``, 1 for an exception — whose one-line summary goes to the
-error file for the run record and whose traceback goes to the task log.
+Runs one task attempt as the reference would: a notebook task's source notebook (``# Databricks
+notebook source``) or ``.ipynb`` cell by cell through IPython (:mod:`.notebook`); a Python file
+(a ``spark_python_task``, or a notebook task's plain ``.py``) as ``__main__`` with ``dbutils`` in
+its globals (Databricks notebooks use it without importing) and ``sys.argv`` set to the task's
+parameters; or a wheel's entry point by name. Exit status is the verdict: 0 for success
+(``dbutils.notebook.exit`` included, its value written to the output file), 1 for an exit value
+starting with ``FAILED`` (also the state message), the script's own code for ``sys.exit``, 1 for
+an exception — whose one-line summary goes to the error file for the run record and whose
+traceback goes to the task log (for a notebook: the file, cell and line that failed).
 """
 
 from __future__ import annotations
 
-import importlib.metadata
 import runpy
 import sys
 import traceback
 from pathlib import Path
 from typing import Any
 
+from lakeforge.errors import NotebookCellError
 from lakeforge.jobs import dbutils as dbutils_module
+from lakeforge.jobs.notebook_source import is_notebook
 from lakeforge.jobs.records import OUTPUT_LIMIT
 from lakeforge.jobs.task_context import TaskContext
 
@@ -28,6 +31,8 @@ def _normalize(name: str) -> str:
 
 
 def _entry_point(package: str, name: str) -> Any:
+    import importlib.metadata  # wheel tasks only: ~20 ms every other task need not pay
+
     try:
         dist = importlib.metadata.distribution(package)
     except importlib.metadata.PackageNotFoundError:
@@ -47,6 +52,11 @@ def _run(context: TaskContext, dbutils: dbutils_module.DBUtils) -> None:
         file = str(Path(context.file))
         sys.argv = [file, *context.argv]
         sys.path.insert(0, str(Path(file).parent))
+        if context.kind == "notebook_task" and is_notebook(Path(file)):
+            from lakeforge.jobs.notebook import run_notebook
+
+            run_notebook(Path(file), dbutils, Path(context.output_file).parent)
+            return
         runpy.run_path(file, init_globals={"dbutils": dbutils}, run_name="__main__")
         return
     if context.kind == "python_wheel_task":
@@ -61,7 +71,8 @@ def _run(context: TaskContext, dbutils: dbutils_module.DBUtils) -> None:
 def _write(path: str, text: str) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(text.encode()[:OUTPUT_LIMIT])
+    # output and error files become the run record: never a secret value the task has read
+    target.write_bytes(dbutils_module.redact(text).encode()[:OUTPUT_LIMIT])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
             return code
         _write(context.error_file, str(code))
         print(code, file=sys.stderr)
+        return 1
+    except NotebookCellError as failure:  # its traceback, with notebook lines, is printed
+        print(f"[lakeforge] {failure}", file=sys.stderr)
+        _write(context.error_file, str(failure))
         return 1
     except BaseException as exc:  # noqa: BLE001 - every failure becomes the task's verdict
         traceback.print_exc()
