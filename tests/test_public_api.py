@@ -24,9 +24,12 @@ PUBLIC = [
     "__version__",
     "init",
     "parse_name",
+    "read_delta",
+    "read_files",
     "resolve_settings",
     "sql",
     "table",
+    "write_delta",
 ]
 
 HEAVY = [

@@ -6,6 +6,7 @@ Quick use::
     lakeforge.init("./.lakeforge")
     lakeforge.sql("SELECT * FROM main.gold.orders LIMIT 5")     # pandas by default
     lakeforge.table("main.gold.orders", kind="polars")
+    lakeforge.read_delta("/Volumes/main/raw/landing/trips")   # a Delta table by path
 
 Heavy libraries (deltalake, duckdb, pyarrow, mlflow) are imported only when first needed.
 """
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from lakeforge.frames import FrameKind
     from lakeforge.names import ObjectName, parse_name
     from lakeforge.settings import Settings, resolve_settings
+    from lakeforge.tables.path_tables import read_delta, read_files, write_delta
     from lakeforge.tables.workspace import Workspace
 
 __version__ = "0.1.0"
@@ -50,9 +52,12 @@ __all__ = [
     "__version__",
     "init",
     "parse_name",
+    "read_delta",
+    "read_files",
     "resolve_settings",
     "sql",
     "table",
+    "write_delta",
 ]
 
 _LAZY = {
@@ -61,6 +66,9 @@ _LAZY = {
     "Settings": "lakeforge.settings",
     "resolve_settings": "lakeforge.settings",
     "Workspace": "lakeforge.tables.workspace",
+    "read_delta": "lakeforge.tables.path_tables",
+    "read_files": "lakeforge.tables.path_tables",
+    "write_delta": "lakeforge.tables.path_tables",
 }
 
 

@@ -53,6 +53,9 @@ class Settings:
         mlflow_tracking_uri: Tracking URI the user chose, or None for the workspace store.
         mlflow_registry_uri: Registry URI the user chose, or None for the tracking store.
         mlflow_telemetry: Whether MLflow may send telemetry (``LAKEFORGE_MLFLOW_TELEMETRY``).
+        notebook_pip: What a notebook's ``%pip`` does with a pin that conflicts with a package
+            lakeforge runs on: ``"overlay"`` keeps the running version and warns, ``"strict"``
+            fails the task.
     """
 
     workspace: Path
@@ -64,6 +67,7 @@ class Settings:
     mlflow_tracking_uri: str | None = None
     mlflow_registry_uri: str | None = None
     mlflow_telemetry: bool = False
+    notebook_pip: str = "overlay"
 
     @property
     def tracking_uri(self) -> str:
@@ -111,6 +115,21 @@ class Settings:
         """Job run logs."""
         return self.workspace / "runs"
 
+    @property
+    def volumes_root(self) -> Path:
+        """Files of managed volumes: ``volumes/<catalog>/<schema>/<volume>/``."""
+        return self.workspace / "volumes"
+
+    @property
+    def dbfs_root(self) -> Path:
+        """The workspace's DBFS: what ``dbfs:/<path>`` (and ``/dbfs/<path>``) names."""
+        return self.workspace / "dbfs"
+
+    @property
+    def secrets_dir(self) -> Path:
+        """Secret values (owner-only permissions; the catalog holds only their names)."""
+        return self.workspace / "secrets"
+
 
 # name -> (env var suffix, config-file key)
 _FIELDS: dict[str, tuple[str, str]] = {
@@ -119,7 +138,9 @@ _FIELDS: dict[str, tuple[str, str]] = {
     "current_schema": ("CURRENT_SCHEMA", "current_schema"),
     "commit_timeout_s": ("COMMIT_TIMEOUT_S", "commit_timeout_s"),
     "user": ("USER", "user"),
+    "notebook_pip": ("NOTEBOOK_PIP", "notebook_pip"),
 }
+NOTEBOOK_PIP_MODES = ("overlay", "strict")
 
 
 def find_workspace(
@@ -179,6 +200,15 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
     if not isinstance(raw, str) or not raw.strip():
         raise ConfigurationError(source, raw, "must be a non-empty string", "set a text value")
     text = raw.strip()
+    if name == "notebook_pip":
+        if text.lower() not in NOTEBOOK_PIP_MODES:
+            raise ConfigurationError(
+                source,
+                raw,
+                f"must be one of {', '.join(NOTEBOOK_PIP_MODES)}",
+                'set "overlay" (keep the running version, warn) or "strict" (fail the task)',
+            )
+        return text.lower()
     if name in {"current_catalog", "current_schema"}:
         text = text.lower()
         bad = _BAD_NAME_CHAR.search(text)
@@ -339,6 +369,8 @@ def apply_environment(changes: Mapping[str, str | None]) -> None:
 
 BUNDLE_VAR_PREFIX = "BUNDLE_VAR_"
 TASK_CONTEXT_ENV = "LAKEFORGE_TASK_CONTEXT"
+# What a notebook's %pip kept at the running version, for the task's MLflow run tags.
+PIP_CONFLICTS_ENV = ENV_PREFIX + "PIP_CONFLICTS"
 
 
 def bundle_variable_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -356,6 +388,7 @@ def task_environment(settings: Settings, extra: Mapping[str, str]) -> dict[str, 
     too, unless the user chose its URIs), plus ``extra`` (``PYTHONPATH`` entries in ``extra``
     go first, the inherited path after)."""
     environ = dict(os.environ)
+    environ.pop(PIP_CONFLICTS_ENV, None)  # a child task has its own %pip cells
     environ[ENV_PREFIX + "HOME"] = str(settings.workspace)
     _apply(environ, mlflow_environment(settings.workspace, environ))
     for key, value in extra.items():
@@ -370,3 +403,15 @@ def task_context_file(env: Mapping[str, str] | None = None) -> Path | None:
     environ = os.environ if env is None else env
     value = environ.get(TASK_CONTEXT_ENV)
     return Path(value) if value else None
+
+
+def pip_conflicts(env: Mapping[str, str] | None = None) -> str | None:
+    """The ``%pip`` pins this task process kept at the running version (``; ``-separated),
+    as recorded by :func:`record_pip_conflicts`; None when there were none."""
+    environ = os.environ if env is None else env
+    return environ.get(PIP_CONFLICTS_ENV) or None
+
+
+def record_pip_conflicts(text: str) -> None:
+    """Record this task's ``%pip`` conflicts where the MLflow run-context provider reads them."""
+    os.environ[PIP_CONFLICTS_ENV] = text

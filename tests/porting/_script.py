@@ -120,3 +120,25 @@ def mlflow_rows(
     assert database.is_file(), f"no MLflow store in the workspace: {database} is missing"
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
         return list(connection.execute(query, params))
+
+
+def run_cli_with_input(
+    folder: Path,
+    *args: str,
+    stdin: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 240,
+) -> subprocess.CompletedProcess[str]:
+    """Like :func:`run_cli`, with ``stdin`` piped to the command (e.g. a secret value)."""
+    home = folder.parent / f"{folder.name}-home"
+    home.mkdir(exist_ok=True)
+    return subprocess.run(
+        [sys.executable, "-m", "lakeforge", *args],
+        cwd=folder,
+        env=clean_environment(home) | dict(env or {}),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

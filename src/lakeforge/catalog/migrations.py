@@ -39,10 +39,16 @@ def _step_3_serving(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _step_4_volumes_and_secrets(conn: Connection) -> None:
+    for table in (rel.volumes, rel.secret_scopes, rel.secrets):
+        table.create(conn, checkfirst=True)
+
+
 STEPS: tuple[Callable[[Connection], None], ...] = (
     _step_1_namespace,
     _step_2_functions,
     _step_3_serving,
+    _step_4_volumes_and_secrets,
 )
 LATEST_VERSION = len(STEPS)
 

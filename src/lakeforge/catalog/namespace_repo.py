@@ -175,7 +175,8 @@ class CatalogRepository:
 
     def children(self, name: str) -> builtins.list[str]:
         """What keeps a catalog from being dropped without cascade: schemas other than
-        ``default`` and every table and function under it (reference RESTRICT semantics)."""
+        ``default`` and every table, function and volume under it (reference RESTRICT
+        semantics)."""
         catalog = validate_part(name, role="catalog")
         with self._engine.connect() as conn:
             return _catalog_children(conn, catalog, catalog_id(conn, catalog))
@@ -194,7 +195,7 @@ class CatalogRepository:
 def _objects_under(conn: Connection, schema_filter: Any) -> list[str]:
     c, s = rel.catalogs.c, rel.schemas.c
     found: list[str] = []
-    for obj in (rel.tables, rel.functions):
+    for obj in (rel.tables, rel.functions, rel.volumes):
         rows = conn.execute(
             select(c.name, s.name, obj.c.name)
             .select_from(obj.join(rel.schemas).join(rel.catalogs))
@@ -309,7 +310,7 @@ class SchemaRepository:
             return merge_tags(conn, rel.schemas, sid, set_ or {}, unset)
 
     def children(self, catalog: str, name: str) -> builtins.list[str]:
-        """Full names of the tables and functions in a schema."""
+        """Full names of the tables, functions and volumes in a schema."""
         with self._engine.connect() as conn:
             sid = schema_id(
                 conn, validate_part(catalog, role="catalog"), validate_part(name, role="schema")

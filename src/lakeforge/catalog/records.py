@@ -107,3 +107,52 @@ class FunctionInfo:
     owner: str | None = None
     created_at: int = 0
     updated_at: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeInfo:
+    """A volume: a folder of files registered in the catalog as ``catalog.schema.volume``.
+
+    ``storage_location`` is relative to the workspace's volumes root so a workspace can be
+    moved; ``volume_type`` is ``MANAGED`` (lakeforge keeps the files).
+    """
+
+    catalog: str
+    schema: str
+    name: str
+    volume_id: str
+    storage_location: str
+    volume_type: str = "MANAGED"
+    comment: str | None = None
+    owner: str | None = None
+    created_at: int = 0
+    updated_at: int = 0
+
+    @property
+    def full_name(self) -> str:
+        """``catalog.schema.volume``."""
+        return f"{self.catalog}.{self.schema}.{self.name}"
+
+    @property
+    def path(self) -> str:
+        """The volume's path in the reference's file namespace: ``/Volumes/c/s/v``."""
+        return f"/Volumes/{self.catalog}/{self.schema}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class SecretScopeInfo:
+    """A secret scope (``backend_type`` as the reference names the workspace-backed kind)."""
+
+    name: str
+    backend_type: str = "DATABRICKS"
+    created_at: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SecretInfo:
+    """The metadata of one secret: never its value."""
+
+    scope: str
+    key: str
+    created_at: int = 0
+    last_updated_timestamp: int = 0

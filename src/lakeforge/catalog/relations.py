@@ -151,3 +151,42 @@ permissions = Table(
     Column("level", String(32), nullable=False),
     UniqueConstraint("object_type", "object_id", "principal", name="uq_permission"),
 )
+
+volumes = Table(
+    "lf_volumes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("schema_id", Integer, ForeignKey("lf_schemas.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(NAME), nullable=False),
+    Column("volume_id", String(36), nullable=False, unique=True),
+    Column("volume_type", String(32), nullable=False),
+    Column("storage_location", Text, nullable=False),
+    Column("comment", Text),
+    Column("owner", String(NAME)),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("schema_id", "name", name="uq_volume_name"),
+)
+
+# Secret scopes and the names of their keys; the values are kept outside the metadata store.
+secret_scopes = Table(
+    "lf_secret_scopes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(NAME), nullable=False, unique=True),
+    Column("backend_type", String(32), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+secrets = Table(
+    "lf_secrets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "scope_id", Integer, ForeignKey("lf_secret_scopes.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("key", String(NAME), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("scope_id", "key", name="uq_secret_key"),
+)

@@ -13,8 +13,10 @@ from lakeforge.catalog.function_repo import FunctionRepository
 from lakeforge.catalog.migrations import LATEST_VERSION, migrate
 from lakeforge.catalog.namespace_repo import CatalogRepository, SchemaRepository
 from lakeforge.catalog.permission_repo import PermissionRepository
+from lakeforge.catalog.secret_repo import SecretRepository
 from lakeforge.catalog.table_repo import TableRepository
 from lakeforge.catalog.token_repo import TokenRepository
+from lakeforge.catalog.volume_repo import VolumeRepository
 from lakeforge.errors import ConfigurationError, MissingExtraError
 
 
@@ -73,6 +75,8 @@ class MetadataStore:
         endpoints: Serving endpoint records.
         tokens: Access token records (hashes only).
         permissions: Object access control lists.
+        volumes: Volume entries (the files are the workspace's, see tables.volume_store).
+        secrets: Secret scopes and key names (never values).
     """
 
     def __init__(self, url: str, *, migrate_to: int = LATEST_VERSION, where: str = "") -> None:
@@ -92,6 +96,8 @@ class MetadataStore:
         self.endpoints = EndpointRepository(self.engine)
         self.tokens = TokenRepository(self.engine)
         self.permissions = PermissionRepository(self.engine)
+        self.volumes = VolumeRepository(self.engine)
+        self.secrets = SecretRepository(self.engine)
 
     def close(self) -> None:
         """Release pooled connections."""

@@ -18,10 +18,12 @@ from lakeforge.cli import (
     models,
     pipeline,
     schemas,
+    secrets,
     serving,
     sql,
     tables,
     ui,
+    volumes,
 )
 from lakeforge.cli.context import CliState, JsonOption
 
@@ -36,6 +38,8 @@ app = typer.Typer(
 app.add_typer(catalogs.app, name="catalogs")
 app.add_typer(schemas.app, name="schemas")
 app.add_typer(tables.app, name="tables")
+app.add_typer(volumes.app, name="volumes")
+app.add_typer(secrets.app, name="secrets")
 app.add_typer(models.app, name="models")
 app.add_typer(bundle.app, name="bundle")
 app.add_typer(jobs.app, name="jobs")

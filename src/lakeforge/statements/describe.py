@@ -17,16 +17,20 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from lakeforge.catalog.records import TableInfo
-from lakeforge.statements.parser import Statement, unsupported
+from lakeforge.statements.parser import Command, Statement, unsupported
 from lakeforge.statements.session import Session, StatementResult, rows
-from lakeforge.tables import alter
+from lakeforge.tables import alter, reader
+from lakeforge.tables.locations import resolve_location
+from lakeforge.tables.path_tables import open_delta
+from lakeforge.tables.reader import HistoryEntry
 
 _STRINGS = pa.map_(pa.string(), pa.string())
 _JOB = pa.struct([(n, pa.string()) for n in ("jobId", "jobName", "runId", "jobOwnerId")])
 _NOTEBOOK = pa.struct([("notebookId", pa.string())])
 
 
-def _matches(pattern: str | None, name: str) -> bool:
+def matches(pattern: str | None, name: str) -> bool:
+    """Whether ``name`` matches a SHOW ... LIKE pattern (the reference's rules, above)."""
     if pattern is None:
         return True
     alternatives = [p.strip().replace("*", ".*") for p in pattern.strip().split("|")]
@@ -98,12 +102,28 @@ def _strings(values: dict[str, Any]) -> list[tuple[str, str]]:
     return [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in values.items()]
 
 
+def _delta_path(parts: tuple[str, ...]) -> str | None:
+    """The path of ``delta.`path``` as the command grammar read it, else None."""
+    if len(parts) == 2 and parts[0].lower() == "delta" and any(c in parts[1] for c in "/:"):
+        return parts[1]
+    return None
+
+
+def _history_entries(session: Session, command: Command) -> tuple[str, list[HistoryEntry]]:
+    path = _delta_path(command.name)
+    if path is None:
+        name = session.object_name(command.name)
+        return name.full, session.ws.tables.history(name, command.limit)
+    location = resolve_location(path, session.ws.settings, session.ws.metadata)
+    return location.uri, reader.history(open_delta(location), command.limit)
+
+
 def history(session: Session, statement: Statement) -> StatementResult:
-    """``DESCRIBE HISTORY name [LIMIT n]``: the reference's history columns, newest first."""
+    """``DESCRIBE HISTORY name|delta.`path` [LIMIT n]``: the reference's history columns,
+    newest first."""
     command = statement.command
     assert command is not None
-    name = session.object_name(command.name)
-    entries = session.ws.tables.history(name, command.limit)
+    title, entries = _history_entries(session, command)
     details = [e.details for e in entries]
     data = {
         "version": pa.array([e.version for e in entries], pa.int64()),
@@ -122,7 +142,7 @@ def history(session: Session, statement: Statement) -> StatementResult:
         "userMetadata": pa.array([d.get("userMetadata") for d in details], pa.string()),
         "engineInfo": pa.array([d.get("engineInfo") for d in details], pa.string()),
     }
-    return rows(statement, f"{len(entries)} version(s) of {name.full}", data)
+    return rows(statement, f"{len(entries)} version(s) of {title}", data)
 
 
 def _properties(session: Session, info: TableInfo) -> dict[str, str]:
@@ -136,6 +156,8 @@ def detail(session: Session, statement: Statement) -> StatementResult:
     """``DESCRIBE DETAIL name``: one row with the reference's detail columns."""
     command = statement.command
     assert command is not None
+    if _delta_path(command.name) is not None:
+        raise unsupported(statement, "DESCRIBE DETAIL of a table by path")
     info = session.ws.tables.get(session.object_name(command.name))
     snapshot = session.ws.tables.snapshot(info.name)
     files = pa.table(snapshot.get_add_actions(flatten=True))
@@ -172,13 +194,13 @@ def show(session: Session, statement: Statement) -> StatementResult:
     assert command is not None
     ws = session.ws
     if command.kind == "SHOW CATALOGS":
-        names = [c.name for c in ws.catalogs.list() if _matches(command.pattern, c.name)]
+        names = [c.name for c in ws.catalogs.list() if matches(command.pattern, c.name)]
         return rows(
             statement, f"{len(names)} catalog(s)", {"catalog": pa.array(names, pa.string())}
         )
     if command.kind == "SHOW SCHEMAS":
         catalog = ".".join(command.name) if command.name else session.catalog
-        names = [s.name for s in ws.schemas.list(catalog) if _matches(command.pattern, s.name)]
+        names = [s.name for s in ws.schemas.list(catalog) if matches(command.pattern, s.name)]
         data = {"databaseName": pa.array(names, pa.string())}
         return rows(statement, f"{len(names)} schema(s) in {catalog}", data)
     catalog, schema = (
@@ -187,7 +209,7 @@ def show(session: Session, statement: Statement) -> StatementResult:
         else (session.catalog, session.schema)
     )
     tables = [
-        t for t in ws.tables.list(f"{catalog}.{schema}") if _matches(command.pattern, t.name.name)
+        t for t in ws.tables.list(f"{catalog}.{schema}") if matches(command.pattern, t.name.name)
     ]
     data = {
         "database": pa.array([schema] * len(tables), pa.string()),

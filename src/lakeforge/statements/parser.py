@@ -2,10 +2,10 @@
 
 sqlglot's Databricks dialect parses almost every statement lakeforge runs. A few it only knows
 as opaque text (``CREATE CATALOG``, ``DROP CATALOG``, ``SHOW ...``, ``DESCRIBE DETAIL``,
-``OPTIMIZE``, ``VACUUM``); those are read here from sqlglot's tokens with a small grammar of
-their own, so nothing is matched with regular expressions on raw SQL. Delta's ``t@v3`` /
-``t@20240101000000000`` time-travel shorthand is rewritten to ``VERSION AS OF`` /
-``TIMESTAMP AS OF`` on the tokens before parsing.
+``OPTIMIZE``, ``VACUUM``, the ``VOLUME`` statements); those are read here from sqlglot's
+tokens with a small grammar of their own, so nothing is matched with regular expressions on
+raw SQL. Delta's ``t@v3`` / ``t@20240101000000000`` time-travel shorthand is rewritten to
+``VERSION AS OF`` / ``TIMESTAMP AS OF`` on the tokens before parsing.
 """
 
 from __future__ import annotations
@@ -44,6 +44,12 @@ SUPPORTED = (
     "USE CATALOG|SCHEMA",
     "OPTIMIZE",
     "VACUUM",
+    "CREATE VOLUME [IF NOT EXISTS] [COMMENT '...']",
+    "DROP VOLUME [IF EXISTS]",
+    "SHOW VOLUMES [IN [c.]s]",
+    "DESCRIBE VOLUME",
+    "COMMENT ON VOLUME",
+    "SELECT ... FROM delta.`path` | parquet.`path` | csv.`path` | json.`path`",
 )
 _NAME_TOKENS = {TokenType.VAR, TokenType.IDENTIFIER}
 _sqlglot_log = logging.getLogger("sqlglot")
@@ -143,7 +149,29 @@ def _pattern(cursor: _Tokens) -> str | None:
     return None if cursor.done() else cursor.string()
 
 
+def _volume_command(kind: str, cursor: _Tokens) -> Command:
+    """``CREATE VOLUME``, ``DROP VOLUME``, ``DESCRIBE VOLUME``, ``COMMENT ON VOLUME``."""
+    if kind == "CREATE EXTERNAL VOLUME":
+        raise UnsupportedStatementError(cursor.text, "CREATE EXTERNAL VOLUME", SUPPORTED)
+    exists = cursor.accept("IF", "NOT", "EXISTS") if kind == "CREATE VOLUME" else False
+    gone = cursor.accept("IF", "EXISTS") if kind == "DROP VOLUME" else False
+    name = cursor.name()
+    comment = None
+    if cursor.peek("LOCATION"):
+        raise UnsupportedStatementError(cursor.text, "a volume with LOCATION", SUPPORTED)
+    if kind == "CREATE VOLUME" and cursor.accept("COMMENT"):
+        comment = cursor.string()
+    if kind == "COMMENT ON VOLUME":
+        if not cursor.accept("IS"):
+            raise cursor.fail("IS")
+        comment = None if cursor.accept("NULL") else cursor.string()
+    cursor.end()
+    return Command(kind, name, if_exists=gone, if_not_exists=exists, comment=comment)
+
+
 def _command(kind: str, cursor: _Tokens) -> Command:
+    if kind.endswith(" VOLUME"):
+        return _volume_command(kind, cursor)
     if kind == "CREATE CATALOG":
         exists = cursor.accept("IF", "NOT", "EXISTS")
         name = cursor.name()
@@ -157,7 +185,7 @@ def _command(kind: str, cursor: _Tokens) -> Command:
         cursor.accept("RESTRICT")
         cursor.end()
         return Command(kind, name, if_exists=exists, cascade=cascade)
-    if kind in ("SHOW SCHEMAS", "SHOW TABLES"):
+    if kind in ("SHOW SCHEMAS", "SHOW TABLES", "SHOW VOLUMES"):
         name = cursor.name() if cursor.accept("IN") or cursor.accept("FROM") else ()
         pattern = _pattern(cursor)
         cursor.end()
@@ -225,6 +253,13 @@ _COMMAND_HEADS = {
     ("COMMENT", "ON", "CATALOG"): "COMMENT ON CATALOG",
     ("OPTIMIZE",): "OPTIMIZE",
     ("VACUUM",): "VACUUM",
+    ("CREATE", "VOLUME"): "CREATE VOLUME",
+    ("CREATE", "EXTERNAL", "VOLUME"): "CREATE EXTERNAL VOLUME",
+    ("DROP", "VOLUME"): "DROP VOLUME",
+    ("SHOW", "VOLUMES"): "SHOW VOLUMES",
+    ("DESCRIBE", "VOLUME"): "DESCRIBE VOLUME",
+    ("DESC", "VOLUME"): "DESCRIBE VOLUME",
+    ("COMMENT", "ON", "VOLUME"): "COMMENT ON VOLUME",
 }
 
 

@@ -7,6 +7,9 @@ A query is parsed once (Databricks dialect), prepared and generated as DuckDB SQ
 - time travel (``t VERSION AS OF 3``, ``t TIMESTAMP AS OF '...'``, ``t@v3``) opens the snapshot
   at that version and pins it under a private name that replaces the reference in the query
   (its alias, or the table's name, is kept so qualified columns still resolve);
+- tables by path (``delta.`/Volumes/c/s/v/t```, ``parquet.`dbfs:/x` ``, ``csv.`...```,
+  ``json.`...```) are pinned the same way, their paths mapped by
+  :mod:`lakeforge.tables.locations`;
 - optimizer hints are dropped (they change plans, never results); ``range(n)`` as a table
   names its column ``id``, as the reference does;
 - constructs sqlglot knows DuckDB cannot express are refused, never guessed.
@@ -27,8 +30,10 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, UnsupportedError
 
 from lakeforge.errors import SqlError, ValidationError
-from lakeforge.statements.session import Session, table_parts
+from lakeforge.statements.session import Session, path_reference, table_parts
 from lakeforge.tables import reader
+from lakeforge.tables.locations import resolve_location
+from lakeforge.tables.path_tables import file_dataset, open_delta
 from lakeforge.tables.query import run_sql, run_sql_batches
 
 Pinned = dict[str, "pads.Dataset | pa.Table"]
@@ -71,20 +76,52 @@ def constant(session: Session, node: exp.Expr) -> Any:
     return table.column(0)[0].as_py()
 
 
-def _snapshot(session: Session, node: exp.Table, version: exp.Version) -> pads.Dataset:
-    name = session.table_name(node)
+def _travel(session: Session, version: exp.Version, what: str) -> dict[str, Any]:
+    """``version=`` or ``timestamp=`` for a ``VERSION AS OF`` / ``TIMESTAMP AS OF`` clause."""
     value = constant(session, version.expression)
     if str(version.this).upper() == "VERSION":
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError(
-                f"VERSION AS OF {value!r} on {name.full!r} is not a version number",
+                f"VERSION AS OF {value!r} on {what!r} is not a version number",
                 "use an integer version from DESCRIBE HISTORY",
             )
-        snapshot = session.ws.tables.snapshot(name, version=value)
-    else:
-        when = value if isinstance(value, datetime | str) else str(value)
-        snapshot = session.ws.tables.snapshot(name, timestamp=when)
+        return {"version": value}
+    return {"timestamp": value if isinstance(value, datetime | str) else str(value)}
+
+
+def _snapshot(session: Session, node: exp.Table, version: exp.Version) -> pads.Dataset:
+    name = session.table_name(node)
+    snapshot = session.ws.tables.snapshot(name, **_travel(session, version, name.full))
     return reader.engine_dataset(snapshot)
+
+
+def _path_relation(session: Session, node: exp.Table, fmt: str, path: str) -> pads.Dataset:
+    """The relation of ``delta.`path``` (at a version too) or ``parquet|csv|json.`path```."""
+    ws = session.ws
+    location = resolve_location(path, ws.settings, ws.metadata)
+    version = node.args.get("version")
+    if fmt == "delta":
+        travel = _travel(session, version, location.uri) if version is not None else {}
+        return reader.engine_dataset(open_delta(location, **travel))
+    if version is not None:
+        raise SqlError(
+            node.sql("databricks"),
+            f"time travel needs a Delta table; {fmt}.`{path}` is data files",
+            "drop VERSION/TIMESTAMP AS OF, or read a Delta table (delta.`path`)",
+        )
+    return file_dataset(location, fmt)
+
+
+def _pin_paths(tree: exp.Expr, session: Session, pinned: Pinned) -> None:
+    """Replace each ``format.`path``` reference by a pinned relation, keeping its alias."""
+    for node in list(tree.find_all(exp.Table)):
+        reference = path_reference(node)
+        if reference is None:
+            continue
+        key = f"{_PIN}{len(pinned)}"
+        pinned[key] = _path_relation(session, node, *reference)
+        alias = node.args.get("alias")
+        node.replace(exp.Table(this=exp.to_identifier(key), alias=alias))
 
 
 def requalify(tree: exp.Expr, written: list[str], alias: str) -> None:
@@ -138,6 +175,7 @@ def to_duckdb(session: Session, tree: exp.Expr) -> tuple[str, Pinned]:
         hint.pop()
     _name_range_columns(tree)
     pinned: Pinned = {}
+    _pin_paths(tree, session, pinned)
     _pin_time_travel(tree, session, pinned)
     try:
         sql = tree.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)

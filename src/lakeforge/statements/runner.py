@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Mapping
 
 from lakeforge.errors import LakeforgeError, StatementError
-from lakeforge.statements import alter, ddl, describe, dml, maintenance, merge
+from lakeforge.statements import alter, ddl, describe, dml, maintenance, merge, volumes
 from lakeforge.statements.parser import Statement, bind, split, unsupported
 from lakeforge.statements.query import run_query, stream_query
 from lakeforge.statements.session import Session, StatementResult
@@ -56,6 +56,11 @@ HANDLERS: dict[str, Handler] = {
     "SHOW TABLES": describe.show,
     "OPTIMIZE": maintenance.optimize,
     "VACUUM": maintenance.vacuum,
+    "CREATE VOLUME": volumes.create,
+    "DROP VOLUME": volumes.drop,
+    "SHOW VOLUMES": volumes.show,
+    "DESCRIBE VOLUME": volumes.describe,
+    "COMMENT ON VOLUME": volumes.comment,
 }
 
 

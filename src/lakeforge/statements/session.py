@@ -96,7 +96,21 @@ class Session:
         return ObjectName(*padded)
 
     def table_name(self, node: exp.Table) -> ObjectName:
-        """The three-level name of a table reference."""
+        """The three-level name of a table reference.
+
+        Raises:
+            LocationError: A table by path where only a name can stand (a write target).
+        """
+        reference = path_reference(node)
+        if reference is not None:
+            from lakeforge.errors import LocationError
+
+            raise LocationError(
+                reference[1],
+                "is a table by path; SQL reads tables by path but writes only to tables by name",
+                "write with lakeforge.write_delta(df, path, mode=...), or register a table "
+                "(CREATE TABLE c.s.t AS SELECT * FROM delta.`path`)",
+            )
         return self.object_name(table_parts(node))
 
     def schema_name(self, parts: Sequence[str]) -> tuple[str, str]:
@@ -125,6 +139,21 @@ class Session:
         if parameters is not None:
             info[PARAMETERS_KEY] = json.dumps(dict(parameters))
         return info
+
+
+PATH_FORMATS = ("delta", "parquet", "csv", "json")
+
+
+def path_reference(node: exp.Table) -> tuple[str, str] | None:
+    """``(format, path)`` for a table written as ``delta.`/some/path``` (a quoted name holding
+    ``/`` or ``:``, which no table name can), else None."""
+    name = node.this
+    fmt = node.db.lower() if node.db else ""
+    if node.catalog or fmt not in PATH_FORMATS or not isinstance(name, exp.Identifier):
+        return None
+    if not name.quoted or not any(c in name.name for c in "/:"):
+        return None
+    return fmt, name.name
 
 
 def table_parts(node: exp.Table) -> list[str]:

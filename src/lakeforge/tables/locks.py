@@ -97,3 +97,11 @@ def writer_lock(
                 left = max(0.0, deadline - time.monotonic())
                 stack.enter_context(_flock(writers, fcntl.LOCK_SH, left, what))
         yield
+
+
+@contextmanager
+def volume_lock(warehouse: Path, name: ObjectName, timeout_s: float = 60.0) -> Iterator[None]:
+    """Exclusive lock for creating or dropping volume ``name`` (a name space of its own)."""
+    path = lock_path(warehouse, name, "volume")
+    with _flock(path, fcntl.LOCK_EX, timeout_s, f"volume {name.full}"):
+        yield

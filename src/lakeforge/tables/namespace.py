@@ -1,7 +1,8 @@
 """Dropping catalogs and schemas together with the table data inside them.
 
 The catalog layer only removes metadata; these functions first refuse or empty the namespace
-table by table (metadata, then files, under each table's locks), then drop the namespace.
+table by table and volume by volume (metadata, then files, under each object's locks), then
+drop the namespace.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from lakeforge.errors import NotEmptyError, NotFoundError
 from lakeforge.names import parse_schema_name, validate_part
+from lakeforge.tables.volume_store import VolumeStore
 
 if TYPE_CHECKING:
     from lakeforge.tables.table_store import TableStore
@@ -33,6 +35,9 @@ def drop_schema(
         tables.drop(info.name, if_exists=True)
     for function in store.functions.list(catalog, schema):
         store.functions.drop(function.name)
+    volumes = VolumeStore(tables.settings, store)
+    for volume in store.volumes.list(catalog, schema):
+        volumes.drop(volume.full_name, if_exists=True)
     store.schemas.drop(catalog, schema, cascade=True)
     return True
 

@@ -40,7 +40,9 @@ from lakeforge.names import parse_schema_name
 from lakeforge.settings import Settings, resolve_settings
 from lakeforge.tables.namespace import drop_catalog, drop_schema
 from lakeforge.tables.query import run_sql, run_sql_batches
+from lakeforge.tables.secret_store import SecretStore
 from lakeforge.tables.table_store import TableStore
+from lakeforge.tables.volume_store import VolumeStore
 
 _CONFIG_TEMPLATE = """\
 # lakeforge workspace settings. Precedence: argument > LAKEFORGE_* env var > this file > default.
@@ -62,6 +64,8 @@ class Workspace:
         schemas: Schema metadata.
         functions: Python functions registered in the catalog.
         tables: Delta tables by name (create, read, write, history, maintenance).
+        volumes: Volumes (``/Volumes/<catalog>/<schema>/<volume>/`` folders in the workspace).
+        secrets: Secret scopes and values (``dbutils.secrets``, ``lakeforge secrets``).
     """
 
     def __init__(self, settings: Settings, *, engine: Engine | None = None) -> None:
@@ -119,6 +123,16 @@ class Workspace:
     def functions(self) -> FunctionRepository:
         """Catalog functions."""
         return self.metadata.functions
+
+    @property
+    def volumes(self) -> VolumeStore:
+        """Volumes: catalog entries and their folders (follows ``use``)."""
+        return VolumeStore(self.settings, self.metadata)
+
+    @property
+    def secrets(self) -> SecretStore:
+        """Secret scopes and values of this workspace."""
+        return SecretStore(self.settings, self.metadata)
 
     @property
     def engine(self) -> Engine:
