@@ -1,8 +1,12 @@
 """YAML files users write (bundles, manifests): safe loading and validation with YAML paths.
 
-Files are read with ``yaml.safe_load`` only. A Pydantic validation error becomes a
-:class:`~lakeforge.errors.BundleError` naming the file, the YAML path of the offending value
-(``resources.jobs.train.tasks[0].max_retries``), the problem and the value given.
+Files are read with ``yaml.safe_load`` only (anchors, aliases and ``<<`` merge keys included).
+A Pydantic validation error becomes a :class:`~lakeforge.errors.BundleError` naming the file,
+the YAML path of the offending value (``resources.jobs.train.tasks[0].max_retries``), the
+problem and the value given. Models built on :class:`StrictModel` refuse unknown keys (the
+pipeline manifest, which only lakeforge reads); models built on :class:`LenientModel` keep them
+aside so the caller can report each one (bundles, whose reference CLI only warns), see
+:func:`unknown_keys`.
 """
 
 from __future__ import annotations
@@ -23,6 +27,32 @@ class StrictModel(BaseModel):
     """Base of YAML file models: unknown keys are errors, values are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LenientModel(BaseModel):
+    """Base of YAML file models whose unknown keys are warnings: they are kept (unused) and
+    listed by :func:`unknown_keys`; values are immutable."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+def unknown_keys(value: Any, prefix: str = "") -> list[str]:
+    """YAML paths of the keys that no model field declares, in ``value`` and every model
+    inside it (in mappings and lists too): a model's own unknown keys first, then those inside
+    its fields, in field order."""
+    found: list[str] = []
+    if isinstance(value, BaseModel):
+        for key in value.model_extra or {}:
+            found.append(f"{prefix}.{key}" if prefix else str(key))
+        for name in type(value).model_fields:
+            found += unknown_keys(getattr(value, name), f"{prefix}.{name}" if prefix else name)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found += unknown_keys(item, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found += unknown_keys(item, f"{prefix}[{index}]")
+    return found
 
 
 def yaml_path(location: tuple[int | str, ...]) -> str:
@@ -81,4 +111,4 @@ def validate(model: type[M], data: Any, file: Path, prefix: str = "") -> M:
         raise BundleError(str(file), where, f"{message}{shown}", fix) from None
 
 
-__all__ = ["StrictModel", "read_mapping", "validate", "yaml_path"]
+__all__ = ["LenientModel", "StrictModel", "read_mapping", "unknown_keys", "validate", "yaml_path"]

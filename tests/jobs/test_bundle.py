@@ -143,7 +143,7 @@ def test_unresolved_undeclared_and_empty_variables_are_errors(bundle_dir: Path) 
     ("old", "new", "where"),
     [
         ("timeout_seconds: 60", "timeout_seconds: soon", "targets.prod.resources"),
-        ("notebook_task:", "notebook_tsk:", "resources.jobs.train.tasks[0].notebook_tsk"),
+        ("notebook_task:", "notebook_tsk:", "tasks[0]: task 'train' must set exactly one"),
         (
             "depends_on: [{task_key: train}]",
             "depends_on: [{task_key: trian}]",
@@ -206,3 +206,176 @@ def test_targets_must_be_chosen_when_none_is_default(bundle_dir: Path) -> None:
         load_bundle(bundle_dir)
     with pytest.raises(BundleError, match="'qa' is not defined"):
         load_bundle(bundle_dir, target="qa")
+
+
+TEMPLATE_ROOT = """
+    bundle:
+      name: taxi
+      uuid: 7e3b2d52-1b1c-4c3a-9b0e-2f4d5c6b7a80
+    include: [resources/*.yml]
+    variables:
+      catalog_name: {default: main}
+    targets:
+      dev:
+        default: true
+        mode: development
+        workspace: {host: null}
+        resources:
+          jobs:
+            train:
+              max_concurrent_runs: 2
+              retry_policy: always
+"""
+TEMPLATE_JOBS = """
+    new_cluster: &new_cluster
+      new_cluster:
+        num_workers: 3
+        spark_version: 15.3.x-cpu-ml-scala2.12
+    common_permissions: &permissions
+      permissions:
+        - level: CAN_VIEW
+          group_name: users
+    shared_parameters: &params
+      env: ${bundle.target}
+      catalog: ${var.catalog_name}
+    resources:
+      jobs:
+        train:
+          name: ${bundle.target}-train
+          job_clusters:
+            - job_cluster_key: train_cluster
+              <<: *new_cluster
+          tasks:
+            - task_key: Train
+              job_cluster_key: train_cluster
+              notebook_task:
+                notebook_path: ../src/train
+                base_parameters: *params
+            - task_key: Check
+              depends_on: [{task_key: Train}]
+              condition_task: {op: EQUAL_TO, left: "1", right: "1"}
+              git_source_info: url:x
+            - task_key: Score
+              <<: *new_cluster
+              depends_on: [{task_key: Check, outcome: "true"}]
+              notebook_task:
+                notebook_path: ../src/train
+                base_parameters: *params
+          <<: *permissions
+"""
+TEMPLATE_ARTIFACTS = """
+    grants: &grants
+      grants:
+        - privileges: [EXECUTE]
+          principal: account users
+    resources:
+      registered_models:
+        model:
+          name: taxi_model
+          catalog_name: ${var.catalog_name}
+          schema_name: taxi
+          comment: for ${bundle.target}
+          <<: *grants
+      experiments:
+        experiment:
+          name: /Users/${workspace.current_user.userName}/${bundle.target}-taxi
+          description: runs of the taxi project
+          artifact_location: dbfs:/x
+"""
+
+
+@pytest.fixture
+def template_dir(tmp_path: Path) -> Path:
+    return write(
+        tmp_path / "taxi",
+        {
+            "databricks.yml": TEMPLATE_ROOT,
+            "resources/jobs.yml": TEMPLATE_JOBS,
+            "resources/artifacts.yml": TEMPLATE_ARTIFACTS,
+            "src/train.py": "print('train')\n",
+        },
+    )
+
+
+def test_anchors_aliases_and_merge_keys_load_anywhere(template_dir: Path) -> None:
+    bundle = load_bundle(template_dir)
+    train = bundle.job("train")
+    assert [t.task_key for t in train.tasks] == ["Train", "Check", "Score"]
+    assert train.tasks[0].notebook_task is not None and train.tasks[2].notebook_task is not None
+    assert train.tasks[0].notebook_task.base_parameters == {"env": "dev", "catalog": "main"}
+    assert train.tasks[2].notebook_task.base_parameters == {"env": "dev", "catalog": "main"}
+    assert train.tasks[2].new_cluster == {
+        "num_workers": 3,
+        "spark_version": "15.3.x-cpu-ml-scala2.12",
+    }
+    assert train.job_clusters[0]["new_cluster"]["num_workers"] == 3
+    assert train.permissions == [{"level": "CAN_VIEW", "group_name": "users"}]
+    assert train.max_concurrent_runs == 2
+    model = bundle.resources.registered_models["model"]
+    assert model.full_name == "main.taxi.taxi_model" and model.comment == "for dev"
+    assert bundle.resources.experiments["experiment"].name == "/Users/lakeforge/dev-taxi"
+
+
+def test_unknown_keys_are_warnings_with_file_and_yaml_path(template_dir: Path) -> None:
+    notes = [n for n in load_bundle(template_dir).notes if n.kind == "unknown_field"]
+    assert [n.line() for n in notes] == [
+        "resources/artifacts.yml: grants: unknown field, ignored",
+        "resources/artifacts.yml: resources.experiments.experiment.artifact_location: unknown "
+        "field, ignored",
+        "resources/jobs.yml: new_cluster: unknown field, ignored",
+        "resources/jobs.yml: common_permissions: unknown field, ignored",
+        "resources/jobs.yml: shared_parameters: unknown field, ignored",
+        "resources/jobs.yml: resources.jobs.train.tasks[1].git_source_info: unknown field, ignored",
+        "databricks.yml: targets.dev.resources (resources.jobs.train.retry_policy): unknown "
+        "field, ignored",
+    ]
+
+
+def test_cluster_settings_are_reported_once(template_dir: Path) -> None:
+    notes = [n for n in load_bundle(template_dir).notes if n.kind == "not_applicable"]
+    assert len(notes) == 1
+    line = notes[0].line()
+    assert "job_clusters x1" in line and "new_cluster x1" in line and "job_cluster_key x1" in line
+    assert "not applicable on one machine" in line
+
+
+def test_permissions_and_grants_are_reported_one_line_each(template_dir: Path) -> None:
+    notes = [n.line() for n in load_bundle(template_dir).notes if n.kind == "not_applied"]
+    assert notes == [
+        "resources/jobs.yml: resources.jobs.train.permissions: 1 entry not applied (lakeforge "
+        "has no governance layer yet)",
+        "resources/artifacts.yml: resources.registered_models.model.grants: 1 entry not applied "
+        "(lakeforge has no governance layer yet)",
+    ]  # in resource-kind order
+
+
+def test_a_wrong_type_is_still_an_error(template_dir: Path) -> None:
+    path = template_dir / "resources" / "jobs.yml"
+    path.write_text(path.read_text().replace("name: ${bundle.target}-train", "name: [a, b]"))
+    with pytest.raises(BundleError, match=r"resources\.jobs\.train\.name"):
+        load_bundle(template_dir)
+
+
+def test_git_values_outside_a_checkout_are_empty_with_a_note(tmp_path: Path) -> None:
+    root = write(
+        tmp_path / "nogit",
+        {
+            "databricks.yml": """
+                bundle: {name: g}
+                resources:
+                  jobs:
+                    j:
+                      tasks:
+                        - task_key: t
+                          spark_python_task:
+                            python_file: ./t.py
+                            parameters: ["u:${bundle.git.origin_url};c:${bundle.git.commit}"]
+            """,
+            "t.py": "print(1)\n",
+        },
+    )
+    bundle = load_bundle(root)
+    task = bundle.job("j").tasks[0].spark_python_task
+    assert task is not None and task.parameters == ["u:;c:"]
+    notes = [n.path for n in bundle.notes if n.path.startswith("bundle.git")]
+    assert notes == ["bundle.git.origin_url", "bundle.git.commit"]

@@ -1,13 +1,15 @@
 """Loading a bundle: ``databricks.yml`` + includes → one validated :class:`Bundle` for a target.
 
-Steps (api-compat §6.1): every file is read with ``yaml.safe_load`` and validated on its own
-(errors name the file and the YAML path); relative paths are made absolute against the file
-that contains them; includes (globs relative to the root file) are merged, a job or variable
-defined twice being an error; the target is chosen (``-t``, else the one marked
-``default: true``, else the only one); its ``resources`` are merged over the top-level ones
-(tasks by ``task_key``, environments by ``environment_key``, parameters by ``name``); variables
-are resolved (:mod:`.variables`) and ``${...}`` references expanded; then jobs are checked
-(:mod:`.job_checks`). ``mode: development`` prefixes job names with ``[dev <user>]``, tags
+Steps (api-compat §6.1): every file is read with ``yaml.safe_load`` (anchors, aliases and merge
+keys anywhere) and validated on its own (errors name the file and the YAML path; unknown keys
+become :class:`~.bundle_notes.BundleNote` warnings with the same file and path); relative paths
+are made absolute against the file that contains them; includes (globs relative to the root
+file) are merged, a job or variable defined twice being an error; the target is chosen (``-t``,
+else the one marked ``default: true``, else the only one); its ``resources`` are merged over the
+top-level ones (tasks by ``task_key``, environments by ``environment_key``, parameters by
+``name``); variables are resolved (:mod:`.variables`) and ``${...}`` references expanded; then
+jobs are checked (:mod:`.job_checks`) and the settings without local effect noted
+(:mod:`.bundle_notes`). ``mode: development`` prefixes job names with ``[dev <user>]``, tags
 jobs ``dev`` and pauses schedules, as the reference does.
 """
 
@@ -21,6 +23,8 @@ from typing import Any
 
 from lakeforge.errors import BundleError, JobNotFoundError
 from lakeforge.jobs import job_checks
+from lakeforge.jobs.bundle_notes import BundleNote, cluster_note, grant_notes, unknown_field_notes
+from lakeforge.jobs.bundle_paths import absolute_paths
 from lakeforge.jobs.bundle_schema import BundleFile, Job, Resources, Target, Variable
 from lakeforge.jobs.variables import References, VariableSources, git_value, raw_values
 from lakeforge.yaml_file import read_mapping
@@ -45,6 +49,9 @@ class Bundle:
         variables: Resolved variable values.
         jobs: Job resources by key, references expanded, paths absolute.
         user: The user the bundle runs as (``workspace.current_user.userName``).
+        targets: Every target the bundle defines.
+        resources: Every resource (jobs as in ``jobs``), references expanded.
+        notes: Unknown keys and settings without local effect, one line each.
     """
 
     name: str
@@ -56,6 +63,8 @@ class Bundle:
     jobs: Mapping[str, Job]
     user: str
     targets: tuple[str, ...] = field(default=())
+    resources: Resources = field(default_factory=Resources)
+    notes: tuple[BundleNote, ...] = field(default=())
 
     def job(self, key: str) -> Job:
         """The job resource ``key``.
@@ -84,62 +93,23 @@ def find_root_file(path: str | Path) -> Path:
     )
 
 
-_PATHLIKE = re.compile(r"^\.{1,2}/|\.whl$")
-
-
-def _absolute(value: Any, base: Path, *, always: bool) -> Any:
-    """``value`` made absolute against ``base`` when it is a relative local path.
-
-    Task files (``always``) are paths by definition; libraries and dependencies only when they
-    look like one (``./x``, ``../x``, ``*.whl``), since ``scikit-learn==1.5`` is not a path.
-    """
-    if not isinstance(value, str) or not value or "${" in value or "://" in value:
-        return value
-    if Path(value).is_absolute() or not (always or _PATHLIKE.search(value)):
-        return value
-    return str((base / value).resolve())
-
-
-def _absolute_paths(resources: Any, base: Path) -> None:
-    """Make task files (SQL files too), wheel libraries and path-like dependencies absolute
-    (in place)."""
-    jobs = resources.get("jobs") if isinstance(resources, dict) else None
-    for job in jobs.values() if isinstance(jobs, dict) else ():
-        for task in (job or {}).get("tasks") or []:
-            for kind, key in (
-                ("notebook_task", "notebook_path"),
-                ("spark_python_task", "python_file"),
-            ):
-                spec = task.get(kind) if isinstance(task, dict) else None
-                if isinstance(spec, dict) and key in spec:
-                    spec[key] = _absolute(spec[key], base, always=True)
-            sql = task.get("sql_task") if isinstance(task, dict) else None
-            sql_file = sql.get("file") if isinstance(sql, dict) else None
-            if isinstance(sql_file, dict) and "path" in sql_file:
-                sql_file["path"] = _absolute(sql_file["path"], base, always=True)
-            for library in (task.get("libraries") if isinstance(task, dict) else None) or []:
-                if isinstance(library, dict) and "whl" in library:
-                    library["whl"] = _absolute(library["whl"], base, always=False)
-        for env in (job or {}).get("environments") or []:
-            spec = env.get("spec") if isinstance(env, dict) else None
-            if isinstance(spec, dict) and isinstance(spec.get("dependencies"), list):
-                deps = spec["dependencies"]
-                spec["dependencies"] = [_absolute(d, base, always=False) for d in deps]
-
-
-def _load_file(path: Path, *, root: bool) -> dict[str, Any]:
-    """One file read, validated on its own and with its paths made absolute."""
+def _load_file(
+    path: Path, root_dir: Path, *, root: bool
+) -> tuple[dict[str, Any], list[BundleNote]]:
+    """One file read, validated on its own and with its paths made absolute; its unknown
+    keys as notes."""
     raw = read_mapping(path)
-    _validate(BundleFile, raw, path)  # types and unknown keys, with this file's YAML paths
+    model = _validate(BundleFile, raw, path)  # types, with this file's YAML paths
+    notes = unknown_field_notes(model, path, root_dir)
     if not root and "bundle" in raw:
         raise BundleError(
             str(path), "bundle", "only the root bundle file may set bundle:", "move it there"
         )
-    _absolute_paths(raw.get("resources"), path.parent)
+    absolute_paths(raw.get("resources"), path.parent)
     for target in (raw.get("targets") or {}).values():
         if isinstance(target, dict):
-            _absolute_paths(target.get("resources"), path.parent)
-    return raw
+            absolute_paths(target.get("resources"), path.parent)
+    return raw, notes
 
 
 def _includes(root_file: Path, patterns: Sequence[str]) -> list[Path]:
@@ -239,9 +209,11 @@ class _Merged:
     variables: dict[str, Any]
     targets: dict[str, Any]
     workspace: dict[str, Any]
+    origins: dict[str, dict[str, Path]]
+    notes: list[BundleNote]
 
 
-def _merge_files(root_file: Path, root_raw: dict[str, Any]) -> _Merged:
+def _merge_files(root_file: Path, root_raw: dict[str, Any], notes: list[BundleNote]) -> _Merged:
     files = [root_file, *_includes(root_file, root_raw.get("include") or [])]
     resources: dict[str, Any] = {}
     origins: dict[str, dict[str, Path]] = {}
@@ -250,14 +222,19 @@ def _merge_files(root_file: Path, root_raw: dict[str, Any]) -> _Merged:
     var_origin: dict[str, Path] = {}
     target_origin: dict[str, Path] = {}
     for path in files:
-        raw = root_raw if path == root_file else _load_file(path, root=False)
+        if path == root_file:
+            raw = root_raw
+        else:
+            raw, file_notes = _load_file(path, root_file.parent, root=False)
+            notes += file_notes
         for section, items in (raw.get("resources") or {}).items():
             merged = resources.setdefault(section, {})
             origin = origins.setdefault(section, {})
             _merge_section(merged, origin, f"resources.{section}", items, path)
         _merge_section(variables, var_origin, "variables", raw.get("variables"), path)
         _merge_section(targets, target_origin, "targets", raw.get("targets"), path)
-    return _Merged(files, resources, variables, targets, dict(root_raw.get("workspace") or {}))
+    workspace = dict(root_raw.get("workspace") or {})
+    return _Merged(files, resources, variables, targets, workspace, origins, notes)
 
 
 def load_bundle(
@@ -282,12 +259,12 @@ def load_bundle(
             or variable cannot be resolved, or a job is inconsistent (see :mod:`.job_checks`).
     """
     root_file = find_root_file(path)
-    root_raw = _load_file(root_file, root=True)
+    root_raw, notes = _load_file(root_file, root_file.parent, root=True)
     if not isinstance(root_raw.get("bundle"), dict):
         raise BundleError(
             str(root_file), "bundle", "the root bundle file needs bundle: {name: ...}", ""
         )
-    merged = _merge_files(root_file, root_raw)
+    merged = _merge_files(root_file, root_raw, notes)
     chosen = _select_target(merged.targets, target, root_file)
     spec = Target.model_validate(merged.targets.get(chosen) or {})
     resources = deep_merge(merged.resources, spec.resources)
@@ -316,7 +293,11 @@ def load_bundle(
     }
     static |= {f"resources.jobs.{key}.id": key for key in (resources.get("jobs") or {})}
     refs = References(
-        str(root_file), static, raw_vars, declared, git_value(root_file.parent, str(root_file))
+        str(root_file),
+        static,
+        raw_vars,
+        declared,
+        git_value(root_file.parent, str(root_file), notes),
     )
     values = refs.all_variables()
     expanded = refs.expand(resources, "resources")
@@ -326,6 +307,7 @@ def load_bundle(
     jobs = {key: _for_mode(job, spec.mode, user) for key, job in typed.jobs.items()}
     for key, job in jobs.items():
         job_checks.check_job(str(root_file), key, job)
+    notes = _all_notes(merged, typed, root_file, root_raw, (chosen, spec))
     return Bundle(
         name=name,
         target=chosen,
@@ -336,7 +318,29 @@ def load_bundle(
         jobs=jobs,
         user=user,
         targets=tuple(merged.targets) or (DEFAULT_TARGET,),
+        resources=typed.model_copy(update={"jobs": jobs}),
+        notes=tuple(notes),
     )
+
+
+def _all_notes(
+    merged: _Merged,
+    typed: Resources,
+    root_file: Path,
+    root_raw: dict[str, Any],
+    target: tuple[str, Target],
+) -> list[BundleNote]:
+    """The files' notes, then unknown keys only the target's overrides bring (reported under
+    ``targets.<target>.resources``), then cluster and permission notes."""
+    notes = list(merged.notes)
+    seen = {n.path for n in notes if n.kind == "unknown_field"}
+    for note in unknown_field_notes(typed, root_file, root_file.parent, "resources"):
+        if note.path not in seen:
+            path = f"targets.{target[0]}.resources ({note.path})"
+            notes.append(BundleNote(note.kind, note.file, path, note.message))
+    notes += cluster_note(typed)
+    notes += grant_notes(typed, merged.origins, root_file, root_raw, target)
+    return notes
 
 
 def _validate_merged(

@@ -1,10 +1,14 @@
 """The bundle YAML model (``databricks.yml`` and its includes), validated at the boundary.
 
 Field names, enums and defaults follow the reference bundle format (api-compat §6.1-6.2).
-Unknown keys are errors (``extra="forbid"``) so a misspelt key never goes unnoticed; compute
-settings that have no local meaning (clusters, libraries, notifications, permissions, ...)
-are accepted as given and ignored. Each YAML file is validated on its own, so an error names
-the file it is in and the YAML path of the value (:func:`yaml_path`).
+Unknown keys are warnings, as in the reference CLI: they are kept aside and each one is
+reported with its file and YAML path (:func:`~lakeforge.yaml_file.unknown_keys`), so a misspelt
+key never goes unnoticed and custom top-level keys that only hold YAML anchors
+(``new_cluster: &cluster {...}``) load. Compute settings that have no local meaning (clusters,
+libraries, notifications, permissions, ...) are accepted and reported once by
+:mod:`.bundle_notes`. Each YAML file is validated on its own, so an error names the file it is
+in and the YAML path of the value (:func:`yaml_path`). Resources other than jobs are in
+:mod:`.resource_schema`.
 """
 
 from __future__ import annotations
@@ -13,7 +17,14 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from lakeforge.yaml_file import StrictModel
+from lakeforge.jobs.resource_schema import (
+    Experiment,
+    RegisteredModel,
+    SchemaResource,
+    ServingEndpoint,
+    VolumeResource,
+)
+from lakeforge.yaml_file import LenientModel
 
 RunIf = Literal[
     "ALL_SUCCESS",
@@ -55,37 +66,37 @@ LOCAL_TASK_TYPES = (
 Scalar = str | int | float | bool
 
 
-class TaskDependency(StrictModel):
+class TaskDependency(LenientModel):
     task_key: str
     outcome: Literal["true", "false"] | None = None
 
 
-class NotebookTask(StrictModel):
+class NotebookTask(LenientModel):
     notebook_path: str
     base_parameters: dict[str, Scalar] = Field(default_factory=dict)
     source: Literal["WORKSPACE", "GIT"] | None = None
     warehouse_id: str | None = None
 
 
-class SparkPythonTask(StrictModel):
+class SparkPythonTask(LenientModel):
     python_file: str
     parameters: list[Scalar] = Field(default_factory=list)
     source: Literal["WORKSPACE", "GIT"] | None = None
 
 
-class PythonWheelTask(StrictModel):
+class PythonWheelTask(LenientModel):
     package_name: str
     entry_point: str
     parameters: list[Scalar] | None = None
     named_parameters: dict[str, Scalar] | None = None
 
 
-class SqlTaskFile(StrictModel):
+class SqlTaskFile(LenientModel):
     path: str
     source: Literal["WORKSPACE", "GIT"] | None = None
 
 
-class SqlTask(StrictModel):
+class SqlTask(LenientModel):
     """A SQL file run on the workspace (``warehouse_id`` is accepted and has no local meaning;
     ``parameters`` fill the file's ``:name`` markers). Query, alert and dashboard tasks, which
     name objects of a SQL warehouse, do not run locally."""
@@ -108,13 +119,13 @@ class SqlTask(StrictModel):
         return self
 
 
-class ConditionTask(StrictModel):
+class ConditionTask(LenientModel):
     op: ConditionOp
     left: Scalar
     right: Scalar
 
 
-class Task(StrictModel):
+class Task(LenientModel):
     """One task of a job; exactly one ``*_task`` field is set."""
 
     task_key: str = Field(min_length=1, max_length=100, pattern=r"^[\w\-.]+$")
@@ -151,9 +162,11 @@ class Task(StrictModel):
     def _one_task_type(self) -> Task:
         given = [name for name in TASK_TYPES if getattr(self, name) is not None]
         if len(given) != 1:
+            unknown = sorted(self.model_extra or {})
+            hint = f"; unknown keys: {', '.join(unknown)} (misspelt?)" if unknown else ""
             raise ValueError(
                 f"task {self.task_key!r} must set exactly one of {', '.join(LOCAL_TASK_TYPES)} "
-                f"(it sets {given or 'none'})"
+                f"(it sets {given or 'none'}{hint})"
             )
         return self
 
@@ -163,29 +176,29 @@ class Task(StrictModel):
         return next(name for name in TASK_TYPES if getattr(self, name) is not None)
 
 
-class EnvironmentSpec(StrictModel):
+class EnvironmentSpec(LenientModel):
     environment_version: str | None = None
     client: str | None = None
     dependencies: list[str] = Field(default_factory=list)
 
 
-class JobEnvironment(StrictModel):
+class JobEnvironment(LenientModel):
     environment_key: str
     spec: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
 
 
-class JobParameter(StrictModel):
+class JobParameter(LenientModel):
     name: str = Field(min_length=1)
     default: Scalar
 
 
-class Schedule(StrictModel):
+class Schedule(LenientModel):
     quartz_cron_expression: str
     timezone_id: str = "UTC"
     pause_status: Literal["PAUSED", "UNPAUSED"] = "UNPAUSED"
 
 
-class Job(StrictModel):
+class Job(LenientModel):
     """A job resource (``resources.jobs.<key>``)."""
 
     name: str | None = None
@@ -212,28 +225,29 @@ class Job(StrictModel):
     edit_mode: str | None = None
 
 
-class Resources(StrictModel):
+class Resources(LenientModel):
     jobs: dict[str, Job] = Field(default_factory=dict)
-    experiments: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    registered_models: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    model_serving_endpoints: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    experiments: dict[str, Experiment] = Field(default_factory=dict)
+    registered_models: dict[str, RegisteredModel] = Field(default_factory=dict)
+    models: dict[str, RegisteredModel] = Field(default_factory=dict)
+    model_serving_endpoints: dict[str, ServingEndpoint] = Field(default_factory=dict)
     quality_monitors: dict[str, dict[str, Any]] = Field(default_factory=dict)
     pipelines: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    schemas: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    volumes: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    schemas: dict[str, SchemaResource] = Field(default_factory=dict)
+    volumes: dict[str, VolumeResource] = Field(default_factory=dict)
     clusters: dict[str, dict[str, Any]] = Field(default_factory=dict)
     dashboards: dict[str, dict[str, Any]] = Field(default_factory=dict)
     apps: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
-class Variable(StrictModel):
+class Variable(LenientModel):
     description: str | None = None
     default: Any = None
     type: Literal["complex"] | None = None
     lookup: dict[str, str] | None = None
 
 
-class BundleInfo(StrictModel):
+class BundleInfo(LenientModel):
     name: str = Field(min_length=1)
     databricks_cli_version: str | None = None
     cluster_id: str | None = None
@@ -242,7 +256,7 @@ class BundleInfo(StrictModel):
     uuid: str | None = None
 
 
-class Target(StrictModel):
+class Target(LenientModel):
     default: bool = False
     mode: Literal["development", "production"] | None = None
     workspace: dict[str, Any] = Field(default_factory=dict)
@@ -259,7 +273,7 @@ class Target(StrictModel):
     compute_id: str | None = None
 
 
-class BundleFile(StrictModel):
+class BundleFile(LenientModel):
     """One bundle YAML file: the root ``databricks.yml`` or an included file."""
 
     bundle: BundleInfo | None = None

@@ -15,17 +15,11 @@ from pathlib import Path
 
 from lakeforge.errors import BundleError, ScheduleError
 from lakeforge.jobs.bundle_schema import LOCAL_TASK_TYPES, Job, Task
+from lakeforge.jobs.notebook_source import notebook_file  # where notebooks are read
 
 DYNAMIC = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 _START_TIME = {"iso_date", "iso_datetime", "timestamp_ms", "year", "month", "day", "hour"}
 _START_TIME |= {"minute", "second", "is_weekday", "iso_weekday"}
-
-
-def notebook_file(path: Path) -> Path:
-    """A notebook's file: ``path``, or ``path.py`` when only that exists (the reference lets
-    notebook paths omit ``.py``)."""
-    with_suffix = path.with_name(path.name + ".py")
-    return with_suffix if not path.is_file() and with_suffix.is_file() else path
 
 
 def task_file(task: Task) -> Path | None:

@@ -10,9 +10,9 @@ References replaced in every string of the bundle: ``${var.<name>}``, ``${bundle
 ``${workspace.current_user.short_name}``, ``${workspace.root_path}``,
 ``${workspace.file_path}`` (both the local bundle root: files are not synced anywhere),
 ``${workspace.host}``, ``${resources.jobs.<key>.id}`` and ``.name`` (a job's id is its key
-locally) and ``${bundle.git.origin_url|branch|commit}``. A complex variable (``type: complex``)
-may only be used as a whole value. Run-time references (``{{job.parameters.x}}``) are left
-for the runner.
+locally) and ``${bundle.git.origin_url|branch|commit}`` (empty outside a git checkout, with a
+note, as in the reference). A complex variable (``type: complex``) may only be used as a whole
+value. Run-time references (``{{job.parameters.x}}``) are left for the runner.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from lakeforge.errors import BundleError, VariableError
+from lakeforge.jobs.bundle_notes import BundleNote
 from lakeforge.jobs.bundle_schema import Variable
 
 REFERENCE = re.compile(r"\$\{([A-Za-z_][\w.\-]*)\}")
@@ -210,13 +211,18 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
-def git_value(root: Path, file: str) -> Callable[[str], str]:
-    """A reader of ``bundle.git.*`` values from the repository holding ``root``."""
+def git_value(root: Path, file: str, notes: list[BundleNote] | None = None) -> Callable[[str], str]:
+    """A reader of ``bundle.git.*`` values from the repository holding ``root``.
+
+    Outside a git checkout (or without that value, e.g. no ``origin`` remote) a value is the
+    empty string, as in the reference CLI, and one note per value is added to ``notes``.
+    """
     commands = {
         "origin_url": ["git", "config", "--get", "remote.origin.url"],
         "branch": ["git", "rev-parse", "--abbrev-ref", "HEAD"],
         "commit": ["git", "rev-parse", "HEAD"],
     }
+    seen: dict[str, str] = {}
 
     def read(key: str) -> str:
         command = commands.get(key)
@@ -224,15 +230,25 @@ def git_value(root: Path, file: str) -> Callable[[str], str]:
             raise BundleError(
                 file, f"bundle.git.{key}", "is not a git value", "use origin_url, branch or commit"
             )
-        proc = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
-        if proc.returncode or not proc.stdout.strip():
-            raise BundleError(
-                file,
-                f"bundle.git.{key}",
-                f"cannot be read: {root} is not a git checkout with that value",
-                "run the bundle from a git checkout or stop referencing ${bundle.git.*}",
+        if key in seen:
+            return seen[key]
+        try:
+            proc = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+            value = "" if proc.returncode else proc.stdout.strip()
+        except OSError:  # no git program
+            value = ""
+        if not value and notes is not None:
+            notes.append(
+                BundleNote(
+                    "not_applicable",
+                    "",
+                    f"bundle.git.{key}",
+                    f"{root} is not a git checkout with this value: ${{bundle.git.{key}}} "
+                    "expands to an empty string",
+                )
             )
-        return proc.stdout.strip()
+        seen[key] = value
+        return value
 
     return read
 
