@@ -6,7 +6,8 @@ The notebook's cells (:mod:`.notebook_source`) run in order in one IPython shell
 languages and notebook magics (:mod:`.notebook_magics`): ``%md`` cells are skipped, ``%sql``,
 ``%python``, ``%sh``, ``%run ./other``, ``%pip``, ``%fs``. The namespace has ``dbutils`` (the
 object :mod:`lakeforge.runtime` hands out), ``display`` and ``displayHTML``
-(:mod:`.display`). The working directory and ``sys.path[0]`` are the notebook's folder.
+(:mod:`.display`). The working directory and ``sys.path[0]`` are the notebook's folder, and the
+current directory (``''``) is on the path after it, as in IPython kernels.
 
 A cell that fails stops the notebook with :class:`~lakeforge.errors.NotebookCellError`, which
 names the notebook file, cell number and line (the traceback, with notebook lines, is printed
@@ -144,6 +145,10 @@ def run_notebook(path: Path, dbutils: Any, output_folder: Path | None = None) ->
     os.chdir(path.parent)
     if not sys.path or sys.path[0] != str(path.parent):
         sys.path.insert(0, str(path.parent))
+    # As in every IPython kernel (and on the reference runtime), the current directory is on the
+    # import path: reference notebooks `%cd ../features` and then import modules from there.
+    if "" not in sys.path:
+        sys.path.insert(1, "")
     display = display_for(output_folder)
     from lakeforge.jobs.notebook_magics import register_magics
 

@@ -10,6 +10,7 @@ A query is parsed once (Databricks dialect), prepared and generated as DuckDB SQ
 - tables by path (``delta.`/Volumes/c/s/v/t```, ``parquet.`dbfs:/x` ``, ``csv.`...```,
   ``json.`...```) are pinned the same way, their paths mapped by
   :mod:`lakeforge.tables.locations`;
+- reference functions DuckDB spells differently are rewritten (:mod:`.functions`);
 - optimizer hints are dropped (they change plans, never results); ``range(n)`` as a table
   names its column ``id``, as the reference does;
 - constructs sqlglot knows DuckDB cannot express are refused, never guessed.
@@ -30,6 +31,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, UnsupportedError
 
 from lakeforge.errors import SqlError, ValidationError
+from lakeforge.statements.functions import reference_functions
 from lakeforge.statements.session import Session, path_reference, table_parts
 from lakeforge.tables import reader
 from lakeforge.tables.locations import resolve_location
@@ -170,7 +172,7 @@ def _name_range_columns(tree: exp.Expr) -> None:
 
 def to_duckdb(session: Session, tree: exp.Expr) -> tuple[str, Pinned]:
     """DuckDB SQL for a query in the reference dialect, with the snapshots it pins."""
-    tree = _session_values(tree.copy(), session)
+    tree = reference_functions(_session_values(tree.copy(), session))
     for hint in list(tree.find_all(exp.Hint)):
         hint.pop()
     _name_range_columns(tree)
