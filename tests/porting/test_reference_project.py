@@ -78,6 +78,12 @@ def test_reference_shaped_project_deploys_and_every_job_runs(tmp_path: Path) -> 
         assert f"{resource} " in deployed and "created" in deployed, deployed
     again = _ok(run_cli(project, "bundle", "deploy", "-t", "dev"))
     assert "created" not in again and "unchanged" in again, again
+    jobs = json.loads(_ok(run_cli(project, "jobs", "list", "--json")))
+    assert sorted(j["key"] for j in jobs) == [
+        "batch_inference_job",
+        "model_training_job",
+        "write_feature_table_job",
+    ]
 
     assert "TRIPS 1500" in _python(project, "scripts/load_sample.py")
     features = _run_job(project, "write_feature_table_job")

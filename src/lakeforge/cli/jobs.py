@@ -1,4 +1,5 @@
-"""``lakeforge jobs``: run records (``runs list``/``runs get``) and the ``scheduler``."""
+"""``lakeforge jobs``: deployed jobs (``list``), run records (``runs list``/``runs get``) and
+the ``scheduler``."""
 
 from __future__ import annotations
 
@@ -46,6 +47,30 @@ def show_run(run: JobRun, runs_dir: Path) -> None:
     if run.environment:
         emit_message("environment: " + "; ".join(run.environment))
     emit_message(f"logs: {runs_dir / str(run.run_id) / 'tasks'}")
+
+
+@app.command("list")
+def list_jobs(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Jobs deployed to this workspace by `lakeforge bundle deploy`."""
+    from lakeforge.cli.render import emit_json, emit_table
+    from lakeforge.jobs.deployment import deployed_jobs
+
+    ws = open_workspace(ctx)
+    rows = [
+        {
+            "bundle": record.bundle,
+            "target": record.target,
+            "key": job.key,
+            "name": job.name,
+            "deployed_at": record.deployed_at.isoformat(),
+        }
+        for record, job in deployed_jobs(ws.settings)
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    columns = ["bundle", "target", "key", "name", "deployed_at"]
+    emit_table("deployed jobs", columns, [[r[c] for c in columns] for r in rows])
 
 
 @runs_app.command("list")

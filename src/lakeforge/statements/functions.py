@@ -20,8 +20,7 @@ from sqlglot import exp
 
 @functools.cache
 def _default_unix_format() -> exp.Expr | None:
-    parsed = sqlglot.parse_one("SELECT unix_timestamp(x)", read="databricks")
-    node = parsed.selects[0]
+    node = sqlglot.parse_one("unix_timestamp(x)", read="databricks")
     return node.args.get("format") if isinstance(node, exp.StrToUnix) else None
 
 
