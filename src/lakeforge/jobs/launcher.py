@@ -22,8 +22,7 @@ from typing import Any
 from lakeforge.errors import NotebookCellError
 from lakeforge.jobs import dbutils as dbutils_module
 from lakeforge.jobs.notebook_source import is_notebook
-from lakeforge.jobs.records import OUTPUT_LIMIT
-from lakeforge.jobs.task_context import TaskContext
+from lakeforge.jobs.task_context import OUTPUT_LIMIT, TaskContext
 
 
 def _normalize(name: str) -> str:

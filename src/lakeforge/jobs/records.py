@@ -25,6 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from lakeforge.errors import RunNotFoundError
+from lakeforge.jobs.task_context import OUTPUT_LIMIT
 
 LifeCycle = Literal[
     "QUEUED",
@@ -51,7 +52,6 @@ ResultState = Literal[
 ]
 FAILED_STATES = frozenset({"FAILED", "TIMEDOUT", "UPSTREAM_FAILED"})
 CANCELED_STATES = frozenset({"CANCELED", "UPSTREAM_CANCELED"})
-OUTPUT_LIMIT = 5 * 1024 * 1024
 
 
 def now() -> datetime:

@@ -17,8 +17,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from lakeforge.jobs.records import OUTPUT_LIMIT
-from lakeforge.jobs.task_context import TaskContext
+from lakeforge.jobs.task_context import OUTPUT_LIMIT, TaskContext
 
 _OUTPUT_ROWS = 100
 
