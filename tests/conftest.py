@@ -32,6 +32,16 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture(autouse=True)
+def _forget_default_workspaces() -> Iterator[None]:
+    """Top-level calls (lakeforge.sql, FeatureEngineeringClient(), ...) cache the workspaces they
+    open; close and forget them after each test."""
+    from lakeforge.tables.workspace import close_default_workspaces
+
+    yield
+    close_default_workspaces()
+
+
 @pytest.fixture
 def ws_path(tmp_path: Path) -> Path:
     """Path of the test's workspace."""

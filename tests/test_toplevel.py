@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -12,18 +11,7 @@ import pytest
 
 import lakeforge
 from lakeforge.errors import SqlError, TableNotFoundError, VersionNotFoundError, WorkspaceError
-from lakeforge.tables import workspace as workspace_module
 from lakeforge.tables.workspace import Workspace
-
-
-@pytest.fixture(autouse=True)
-def _close_default_workspaces() -> Iterator[None]:
-    """Top-level calls cache opened workspaces; close and forget them after each test."""
-    yield
-    with workspace_module._OPEN_LOCK:
-        for opened in workspace_module._OPEN.values():
-            opened.close()
-        workspace_module._OPEN.clear()
 
 
 @pytest.fixture

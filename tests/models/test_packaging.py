@@ -320,10 +320,7 @@ def test_mlflow_load_model_uses_the_default_workspace(
         loaded = mlflow.pyfunc.load_model(info.model_uri)
         predictions = loaded.predict(world.keys)
     finally:
-        with workspace_module._OPEN_LOCK:
-            for opened in workspace_module._OPEN.values():
-                opened.close()
-            workspace_module._OPEN.clear()
+        workspace_module.close_default_workspaces()
     assert predictions.tolist() == sk.predict(world.x).astype("float64").tolist()
 
 

@@ -94,14 +94,17 @@ def run_cli(
     *args: str,
     env: dict[str, str] | None = None,
     timeout: float = 240,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``lakeforge ARGS`` (the installed console script's module) in ``folder``."""
+    """Run ``lakeforge ARGS`` (the installed console script's module) in ``folder``, with
+    ``stdin`` piped to it when given (e.g. a secret value)."""
     home = folder.parent / f"{folder.name}-home"
     home.mkdir(exist_ok=True)
     return subprocess.run(
         [sys.executable, "-m", "lakeforge", *args],
         cwd=folder,
         env=clean_environment(home) | dict(env or {}),
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -129,16 +132,5 @@ def run_cli_with_input(
     env: dict[str, str] | None = None,
     timeout: float = 240,
 ) -> subprocess.CompletedProcess[str]:
-    """Like :func:`run_cli`, with ``stdin`` piped to the command (e.g. a secret value)."""
-    home = folder.parent / f"{folder.name}-home"
-    home.mkdir(exist_ok=True)
-    return subprocess.run(
-        [sys.executable, "-m", "lakeforge", *args],
-        cwd=folder,
-        env=clean_environment(home) | dict(env or {}),
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    """:func:`run_cli` with ``stdin`` piped to the command."""
+    return run_cli(folder, *args, env=env, timeout=timeout, stdin=stdin)

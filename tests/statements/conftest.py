@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -43,16 +43,3 @@ def version(ws: Workspace) -> Callable[[str], int]:
         return int(ws.tables.snapshot(name).version())
 
     return current
-
-
-@pytest.fixture
-def top_level() -> Iterator[None]:
-    """For tests of top-level calls (``lakeforge.sql``, ``FeatureEngineeringClient()``), which
-    cache opened workspaces: close and forget them afterwards."""
-    from lakeforge.tables import workspace as workspace_module
-
-    yield
-    with workspace_module._OPEN_LOCK:
-        for opened in workspace_module._OPEN.values():
-            opened.close()
-        workspace_module._OPEN.clear()

@@ -17,7 +17,7 @@ Sql = Callable[..., pa.Table]
 
 
 @pytest.fixture
-def fe(ws: Workspace, ws_path: Path, sql: Sql, top_level: None) -> FeatureEngineeringClient:
+def fe(ws: Workspace, ws_path: Path, sql: Sql) -> FeatureEngineeringClient:
     sql(
         "CREATE SCHEMA main.fs;"
         " CREATE TABLE main.fs.cust (id BIGINT NOT NULL, ts TIMESTAMP NOT NULL,"

@@ -132,7 +132,7 @@ def test_workspace_sql_is_unchanged_duckdb(ws: Workspace) -> None:
     assert ws.sql('SELECT count(*) AS n FROM "default"."q"').to_pylist() == [{"n": 1}]
 
 
-def test_result_kinds_through_lakeforge_sql(ws: Workspace, ws_path: Path, top_level: None) -> None:
+def test_result_kinds_through_lakeforge_sql(ws: Workspace, ws_path: Path) -> None:
     import pandas as pd
     import polars as pl
 

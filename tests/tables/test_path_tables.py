@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -16,22 +15,11 @@ from lakeforge.errors import (
     SchemaMismatchError,
     VersionNotFoundError,
 )
-from lakeforge.tables import workspace as workspace_module
 from lakeforge.tables.path_tables import read_delta, read_files, write_delta
 from lakeforge.tables.volume_store import VolumeStore
 from lakeforge.tables.workspace import Workspace
 
 TABLE = "/Volumes/main/raw/landing/orders"
-
-
-@pytest.fixture(autouse=True)
-def _close_default_workspaces() -> Iterator[None]:
-    """The path functions open the workspace once per process; forget it after each test."""
-    yield
-    with workspace_module._OPEN_LOCK:
-        for opened in workspace_module._OPEN.values():
-            opened.close()
-        workspace_module._OPEN.clear()
 
 
 @pytest.fixture

@@ -269,3 +269,11 @@ def default_workspace(workspace: str | Path | None = None) -> Workspace:
                 settings = resolve_settings(workspace)
             _OPEN[settings] = Workspace(settings)
         return _OPEN[settings]
+
+
+def close_default_workspaces() -> None:
+    """Close and forget the workspaces top-level calls opened (the next call reopens them)."""
+    with _OPEN_LOCK:
+        for opened in _OPEN.values():
+            opened.close()
+        _OPEN.clear()
