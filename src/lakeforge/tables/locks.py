@@ -70,6 +70,13 @@ def _flock(path: Path, mode: int, timeout_s: float, what: str) -> Iterator[None]
 
 
 @contextmanager
+def file_lock(path: Path, what: str, timeout_s: float = 60.0) -> Iterator[None]:
+    """Exclusive lock on the file ``path`` (created, with its folder, when missing)."""
+    with _flock(path, fcntl.LOCK_EX, timeout_s, what):
+        yield
+
+
+@contextmanager
 def name_lock(warehouse: Path, name: ObjectName, timeout_s: float = 60.0) -> Iterator[None]:
     """Exclusive lock for creating or dropping ``name``."""
     path = lock_path(warehouse, name, "name")

@@ -20,12 +20,10 @@ use either waits for the creator or finds a complete workspace.
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import os
 import sys
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from threading import Lock
 from typing import Any
@@ -38,6 +36,7 @@ from lakeforge.errors import WorkspaceError
 from lakeforge.frames import FrameKind, check_kind, from_arrow
 from lakeforge.names import parse_schema_name
 from lakeforge.settings import Settings, resolve_settings
+from lakeforge.tables.locks import file_lock
 from lakeforge.tables.namespace import drop_catalog, drop_schema
 from lakeforge.tables.query import run_sql, run_sql_batches
 from lakeforge.tables.secret_store import SecretStore
@@ -175,16 +174,9 @@ def _not_a_workspace(root: Path) -> WorkspaceError:
     )
 
 
-@contextmanager
-def _creation_lock(root: Path) -> Iterator[None]:
+def _creation_lock(root: Path) -> AbstractContextManager[None]:
     """Exclusive lock on ``<root>/.lakeforge-init.lock`` (released by the OS if we die)."""
-    root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / _INIT_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+    return file_lock(root / _INIT_LOCK, f"creation of workspace {root}")
 
 
 def _write_config(config: Path) -> None:
