@@ -36,7 +36,12 @@ REGISTRY_URI_ENV = "MLFLOW_REGISTRY_URI"
 # The URI lakeforge itself put into MLFLOW_TRACKING_URI/MLFLOW_REGISTRY_URI (not the user's choice).
 MLFLOW_BINDING_ENV = ENV_PREFIX + "MLFLOW_URI"
 # The reference platform's URIs, which ported code keeps: here they mean the workspace's stores.
-_REFERENCE_URIS = {TRACKING_URI_ENV: "databricks", REGISTRY_URI_ENV: "databricks-uc"}
+REFERENCE_TRACKING_URI = "databricks"
+REFERENCE_REGISTRY_URI = "databricks-uc"
+_REFERENCE_URIS = {
+    TRACKING_URI_ENV: REFERENCE_TRACKING_URI,
+    REGISTRY_URI_ENV: REFERENCE_REGISTRY_URI,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,12 +15,13 @@ from lakeforge.errors import (
     SignatureRequiredError,
     StagesUnsupportedError,
 )
+from lakeforge.settings import REFERENCE_REGISTRY_URI
 
 if TYPE_CHECKING:
     from lakeforge.names import ObjectName
     from lakeforge.settings import Settings
 
-UC_REGISTRY_URI = "databricks-uc"
+UC_REGISTRY_URI = REFERENCE_REGISTRY_URI
 # MLflow refuses ':' in model names; '@' would make models:/name@alias ambiguous.
 _REGISTRY_FORBIDDEN = (":", "@")
 

@@ -17,7 +17,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lakeforge.settings import bound_mlflow_uri, workspace_from_mlflow_uri
+from lakeforge.settings import (
+    REFERENCE_REGISTRY_URI,
+    REFERENCE_TRACKING_URI,
+    bound_mlflow_uri,
+    workspace_from_mlflow_uri,
+)
 
 if TYPE_CHECKING:
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
@@ -59,7 +64,7 @@ def open_registry_store(store_uri: str, tracking_uri: str | None = None) -> Work
 def reference_tracking_store(store_uri: str, artifact_uri: str | None = None) -> object:
     """The store for tracking URI ``databricks``: the workspace's where one is in effect."""
     bound = bound_mlflow_uri()
-    if store_uri == "databricks" and bound is not None:
+    if store_uri == REFERENCE_TRACKING_URI and bound is not None:
         return open_tracking_store(bound, artifact_uri)
     from mlflow.tracking._tracking_service import utils
 
@@ -69,7 +74,7 @@ def reference_tracking_store(store_uri: str, artifact_uri: str | None = None) ->
 def reference_registry_store(store_uri: str, tracking_uri: str | None = None) -> object:
     """The store for registry URI ``databricks-uc``: the workspace's where one is in effect."""
     bound = bound_mlflow_uri()
-    if store_uri == "databricks-uc" and bound is not None:
+    if store_uri == REFERENCE_REGISTRY_URI and bound is not None:
         return open_registry_store(bound, tracking_uri)
     from mlflow.tracking._model_registry import utils
 
@@ -86,6 +91,6 @@ def models_artifact_repository(
     from mlflow.store.artifact.models_artifact_repo import ModelsArtifactRepository
 
     bound = bound_mlflow_uri()
-    if bound is not None and (registry_uri or mlflow.get_registry_uri()) == "databricks-uc":
+    if bound is not None and (registry_uri or mlflow.get_registry_uri()) == REFERENCE_REGISTRY_URI:
         registry_uri = bound
     return ModelsArtifactRepository(artifact_uri, tracking_uri, registry_uri)
