@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from _cli import cli
-from _script import run_cli, run_cli_with_input
+from _script import run_cli
 from typer.testing import CliRunner
 
 from lakeforge.cli import exit_codes
@@ -82,7 +82,7 @@ def test_secrets_in_a_fresh_process_and_directory(tmp_path: Path) -> None:
     folder = tmp_path / "project"
     folder.mkdir()
     assert run_cli(folder, "secrets", "create-scope", "prod").returncode == 0
-    put = run_cli_with_input(folder, "secrets", "put", "prod", "token", stdin=VALUE + "\n")
+    put = run_cli(folder, "secrets", "put", "prod", "token", stdin=VALUE + "\n")
     assert put.returncode == 0, put.stderr
     assert VALUE not in put.stdout + put.stderr
     listed = run_cli(folder, "secrets", "list", "prod", "--json")

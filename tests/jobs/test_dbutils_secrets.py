@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from _script import assert_nothing_outside, run_cli, run_cli_with_input, write_files
+from _script import assert_nothing_outside, run_cli, write_files
 
 from lakeforge.errors import SecretNotFoundError, SecretScopeNotFoundError
 from lakeforge.jobs.dbutils import SecretMetadata, Secrets, SecretScope, redact
@@ -152,7 +152,7 @@ def test_a_bundle_task_never_shows_the_secret(tmp_path: Path) -> None:
         project, {"databricks.yml": _BUNDLE, "notebooks/Use.py": _NOTEBOOK, "src/use.py": _SCRIPT}
     )
     assert run_cli(project, "secrets", "create-scope", "prod").returncode == 0
-    put = run_cli_with_input(project, "secrets", "put", "prod", "db_password", stdin=VALUE + "\n")
+    put = run_cli(project, "secrets", "put", "prod", "db_password", stdin=VALUE + "\n")
     assert put.returncode == 0, put.stderr
     done = run_cli(project, "bundle", "run", "secret_job", "--json")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -187,7 +187,7 @@ def test_a_failing_task_never_shows_the_secret_in_its_state_message(tmp_path: Pa
         project, {"databricks.yml": bundle, "notebooks/Unused.py": "", "src/use.py": _FAILING}
     )
     run_cli(project, "secrets", "create-scope", "prod")
-    run_cli_with_input(project, "secrets", "put", "prod", "db_password", stdin=VALUE)
+    run_cli(project, "secrets", "put", "prod", "db_password", stdin=VALUE)
     done = run_cli(project, "bundle", "run", "secret_job", "--json")
     record = json.loads(done.stdout)
     script = next(t for t in record["tasks"] if t["task_key"] == "Script")

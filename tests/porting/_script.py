@@ -53,18 +53,7 @@ def run_script(
     assert not any(folder.iterdir()), f"{folder} is not empty"
     script = folder / name
     script.write_text(textwrap.dedent(code))
-    home = folder.parent / f"{folder.name}-home"
-    home.mkdir(exist_ok=True)
-    environ = clean_environment(home) | dict(env or {})
-    done = subprocess.run(
-        [sys.executable, str(script), *args],
-        cwd=folder,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    done = run_python(folder, str(script), *args, env=env, timeout=timeout)
     if check and done.returncode != 0:
         raise AssertionError(
             f"script exited {done.returncode}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
@@ -89,6 +78,29 @@ def write_files(folder: Path, files: dict[str, str]) -> None:
         path.write_text(textwrap.dedent(text))
 
 
+def run_python(
+    folder: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 240,
+    stdin: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python ARGS`` (this interpreter) in ``folder`` with the clean environment, a home
+    of its own beside ``folder``, and ``stdin`` piped in when given."""
+    home = folder.parent / f"{folder.name}-home"
+    home.mkdir(exist_ok=True)
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=folder,
+        env=clean_environment(home) | dict(env or {}),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def run_cli(
     folder: Path,
     *args: str,
@@ -98,18 +110,7 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``lakeforge ARGS`` (the installed console script's module) in ``folder``, with
     ``stdin`` piped to it when given (e.g. a secret value)."""
-    home = folder.parent / f"{folder.name}-home"
-    home.mkdir(exist_ok=True)
-    return subprocess.run(
-        [sys.executable, "-m", "lakeforge", *args],
-        cwd=folder,
-        env=clean_environment(home) | dict(env or {}),
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return run_python(folder, "-m", "lakeforge", *args, env=env, timeout=timeout, stdin=stdin)
 
 
 def mlflow_rows(
@@ -123,14 +124,3 @@ def mlflow_rows(
     assert database.is_file(), f"no MLflow store in the workspace: {database} is missing"
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
         return list(connection.execute(query, params))
-
-
-def run_cli_with_input(
-    folder: Path,
-    *args: str,
-    stdin: str,
-    env: dict[str, str] | None = None,
-    timeout: float = 240,
-) -> subprocess.CompletedProcess[str]:
-    """:func:`run_cli` with ``stdin`` piped to the command."""
-    return run_cli(folder, *args, env=env, timeout=timeout, stdin=stdin)

@@ -21,7 +21,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from _script import assert_nothing_outside, clean_environment, run_cli
+from _script import assert_nothing_outside, run_cli, run_python
 
 PROJECT = Path(__file__).with_name("reference_project")
 
@@ -32,20 +32,7 @@ def _ok(done: subprocess.CompletedProcess[str]) -> str:
 
 
 def _python(folder: Path, *args: str) -> str:
-    import sys
-
-    home = folder.parent / f"{folder.name}-home"
-    home.mkdir(exist_ok=True)
-    done = subprocess.run(
-        [sys.executable, *args],
-        cwd=folder,
-        env=clean_environment(home),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    return _ok(done)
+    return _ok(run_python(folder, *args, timeout=300))
 
 
 def _run_job(folder: Path, job: str) -> dict[str, object]:
