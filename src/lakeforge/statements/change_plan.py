@@ -36,7 +36,7 @@ from lakeforge.statements.session import Session
 from lakeforge.tables import reader
 from lakeforge.tables.changes import RowChanges
 from lakeforge.tables.types import Cast
-from lakeforge.tables.writer import table_schema
+from lakeforge.tables.writer import quote, table_schema
 
 Match = Literal["matched", "not_matched", "not_matched_by_source", "any"]
 Action = Literal["update", "delete", "insert"]
@@ -65,11 +65,6 @@ class ChangePlan:
     source: exp.Query | None = None
     source_alias: str | None = None
     on: exp.Expr | None = None
-
-
-def quote(name: str) -> str:
-    """An identifier quoted for the reference dialect."""
-    return "`" + name.replace("`", "``") + "`"
 
 
 def _parse(sql: str) -> exp.Expr:

@@ -180,7 +180,8 @@ def check_unique(data: pa.Table, keys: Sequence[str], table: str) -> None:
 
 
 def quote(column: str) -> str:
-    """A column name quoted for deltalake's SQL predicates."""
+    """A column name backtick-quoted, as deltalake's SQL predicates and the reference dialect
+    both read it."""
     return "`" + column.replace("`", "``") + "`"
 
 
