@@ -22,7 +22,7 @@ from typing import Any
 from lakeforge.errors import NotebookCellError
 from lakeforge.jobs import dbutils as dbutils_module
 from lakeforge.jobs.notebook_source import is_notebook
-from lakeforge.jobs.task_context import OUTPUT_LIMIT, TaskContext
+from lakeforge.jobs.task_context import TaskContext, failure_line, write_capped
 
 
 def _normalize(name: str) -> str:
@@ -68,10 +68,8 @@ def _run(context: TaskContext, dbutils: dbutils_module.DBUtils) -> None:
 
 
 def _write(path: str, text: str) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     # output and error files become the run record: never a secret value the task has read
-    target.write_bytes(dbutils_module.redact(text).encode()[:OUTPUT_LIMIT])
+    write_capped(path, dbutils_module.redact(text))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,8 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BaseException as exc:  # noqa: BLE001 - every failure becomes the task's verdict
         traceback.print_exc()
-        line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        _write(context.error_file, f"{type(exc).__name__}: {line}")
+        _write(context.error_file, failure_line(exc))
         return 1
     return 0
 

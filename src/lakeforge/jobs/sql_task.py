@@ -17,7 +17,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from lakeforge.jobs.task_context import OUTPUT_LIMIT, TaskContext
+from lakeforge.jobs.task_context import TaskContext, failure_line, write_capped
 
 _OUTPUT_ROWS = 100
 
@@ -25,12 +25,6 @@ _OUTPUT_ROWS = 100
 def command(context_file: Path, python: str | None = None) -> list[str]:
     """The command that runs one sql_task attempt."""
     return [python or sys.executable, "-m", "lakeforge.jobs.sql_task", str(context_file)]
-
-
-def _write(path: str, text: str) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(text.encode()[:OUTPUT_LIMIT])
 
 
 def _run(context: TaskContext) -> str:
@@ -58,10 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         output = _run(context)
     except BaseException as exc:  # noqa: BLE001 - every failure becomes the task's verdict
         traceback.print_exc()
-        line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        _write(context.error_file, f"{type(exc).__name__}: {line}")
+        write_capped(context.error_file, failure_line(exc))
         return 1
-    _write(context.output_file, output)
+    write_capped(context.output_file, output)
     return 0
 
 

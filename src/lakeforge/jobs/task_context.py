@@ -66,4 +66,17 @@ class TaskContext:
             ) from None
 
 
-__all__ = ["OUTPUT_LIMIT", "TaskContext"]
+def write_capped(path: str, text: str) -> None:
+    """Write a task's output or error file: at most :data:`OUTPUT_LIMIT` bytes of ``text``."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(text.encode()[:OUTPUT_LIMIT])
+
+
+def failure_line(exc: BaseException) -> str:
+    """``Type: first line of the message``: an exception as a task's state message."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
+
+
+__all__ = ["OUTPUT_LIMIT", "TaskContext", "failure_line", "write_capped"]

@@ -43,6 +43,7 @@ from lakeforge.models.registry_rules import (
     check_registry_name,
     check_signature,
     get_latest_versions,
+    mlflow_message,
     registry_settings,
     transition_model_version_stage,
 )
@@ -71,10 +72,6 @@ _FAILED = "FAILED_REGISTRATION"
 
 def _error_code(exc: Exception) -> str:
     return str(getattr(exc, "error_code", ""))
-
-
-def _mlflow_message(exc: Exception) -> str:
-    return str(getattr(exc, "message", exc)).strip().splitlines()[0]
 
 
 def _name_filter(full: str) -> str:
@@ -170,7 +167,7 @@ class Registry:
             info = mlflow.models.get_model_info(model_uri)
         except (MlflowException, OSError) as exc:
             raise ValidationError(
-                f"cannot read a model at {model_uri!r}: {_mlflow_message(exc)}",
+                f"cannot read a model at {model_uri!r}: {mlflow_message(exc)}",
                 "pass runs:/<run_id>/<artifact_path>, models:/<model_id> or "
                 "models:/catalog.schema.model/<version> of a logged model",
             ) from exc

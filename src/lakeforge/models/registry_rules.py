@@ -64,6 +64,11 @@ def registry_settings(settings: Settings, registry_uri: str | None = None) -> Se
     )
 
 
+def mlflow_message(exc: Exception) -> str:
+    """The first line of an MLflow exception's message (its ``message``, else ``str``)."""
+    return str(getattr(exc, "message", exc)).strip().splitlines()[0]
+
+
 def check_registry_name(parsed: ObjectName, name: str) -> None:
     """Refuse names that ``models:/`` URIs or registry searches cannot carry.
 

@@ -19,7 +19,7 @@ from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore
 
 from lakeforge.errors import InvalidNameError, StagesUnsupportedError, ValidationError
 from lakeforge.models.alias import parse_model_uri, validate_alias
-from lakeforge.models.registry_rules import check_registry_name, check_signature
+from lakeforge.models.registry_rules import check_registry_name, check_signature, mlflow_message
 from lakeforge.names import parse_name
 
 _MODELS = "models:/"
@@ -109,9 +109,9 @@ class WorkspaceRegistryStore(SqlAlchemyStore):
             # Model.load takes local paths and remote URIs, but not file: URIs
             return Model.load(local_file_uri_to_path(self._location(source))).signature
         except (MlflowException, OSError) as exc:
-            message = str(getattr(exc, "message", exc)).strip().splitlines()[0]
             raise ValidationError(
-                f"cannot read the model at {source!r} to check its signature: {message}",
+                f"cannot read the model at {source!r} to check its signature: "
+                f"{mlflow_message(exc)}",
                 "register a logged model: runs:/<run_id>/<artifact_path>, models:/<model_id> "
                 "or models:/catalog.schema.model/<version>",
             ) from exc
