@@ -28,6 +28,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from lakeforge.errors import NotebookMagicError
+from lakeforge.models.environment import installed_version
 
 Action = Literal["satisfied", "conflict", "install", "skip"]
 
@@ -212,7 +213,7 @@ def _runs_on(text: str, top: bool) -> str | None:
         return requirement.name
     extras = _RUNTIME_EXTRAS if top else ()
     if any(marker.evaluate({"extra": extra}) for extra in extras):
-        return requirement.name if _installed(requirement.name) is not None else None
+        return requirement.name if installed_version(requirement.name) is not None else None
     return None
 
 
@@ -235,15 +236,8 @@ def runtime_packages() -> frozenset[str]:
     return frozenset(seen)
 
 
-def _installed(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
-
-
 def _version_ok(requirement: Requirement) -> bool:
-    version = _installed(requirement.name)
+    version = installed_version(requirement.name)
     return version is not None and requirement.specifier.contains(version, prereleases=True)
 
 
@@ -264,7 +258,7 @@ def _decide_file(text: str, runtime: frozenset[str]) -> Decision:
     if match is None:
         return Decision(text, "install")
     package = canonicalize_name(match.group("name"))
-    running = _installed(package)
+    running = installed_version(package)
     if running is not None and running == match.group("version"):
         return Decision(text, "satisfied", package, running)
     if running is not None and package in runtime:
@@ -289,7 +283,7 @@ def decide(text: str, runtime: frozenset[str], *, upgrade: bool = False) -> Deci
     if requirement.marker is not None and not requirement.marker.evaluate():
         return Decision(text, "skip")
     package = canonicalize_name(requirement.name)
-    running = _installed(package)
+    running = installed_version(package)
     if requirement.url is None and _version_ok(requirement):
         if not _extras_ok(requirement):  # pip adds what the extras need, the version stays
             return Decision(text, "install", package, running, " (what its extras need)")
