@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from lakeforge.jobs.records import now
+from lakeforge.jobs.records import now, write_atomically
 from lakeforge.names import validate_part
 from lakeforge.settings import Settings
 
@@ -106,9 +105,7 @@ class DeploymentStore:
         """Write a record atomically (readers never see half a file)."""
         path = self.path(record.bundle, record.target)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(record.model_dump_json(indent=2))
-        tmp.replace(path)
+        write_atomically(path, record.model_dump_json(indent=2))
         return path
 
     def delete(self, bundle: str, target: str) -> None:

@@ -59,6 +59,14 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a process-private temporary file and a rename, so
+    readers see the old file or the new one, never half of one."""
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
 class TaskRun(BaseModel):
     """One attempt of one task (retries are separate task runs)."""
 
@@ -155,10 +163,7 @@ class RunStore:
 
     def save(self, run: JobRun) -> None:
         """Write a run record atomically (readers never see half a file)."""
-        target = self.run_dir(run.run_id) / "run.json"
-        tmp = target.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(run.model_dump_json(indent=2))
-        tmp.replace(target)
+        write_atomically(self.run_dir(run.run_id) / "run.json", run.model_dump_json(indent=2))
 
     def get(self, run_id: int) -> JobRun:
         """A run record.
@@ -222,4 +227,5 @@ __all__ = [
     "RunStore",
     "TaskRun",
     "now",
+    "write_atomically",
 ]
